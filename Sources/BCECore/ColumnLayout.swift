@@ -1,0 +1,87 @@
+/// The columns of one evaluation as the user selected them (before any header is read).
+public struct ColumnSelection: Sendable, Hashable {
+  public var label: ColumnSelector
+  public var predictions: [ColumnSelector]
+  public var weight: ColumnSelector?
+
+  public init(
+    label: ColumnSelector = .name("label"),
+    predictions: [ColumnSelector] = [.name("pred")],
+    weight: ColumnSelector? = nil
+  ) {
+    self.label = label
+    self.predictions = predictions
+    self.weight = weight
+  }
+
+  /// Resolves every selector against one input's header.
+  ///
+  /// - Parameters:
+  ///   - header: the header's names, or `nil` when the input has no header.
+  ///   - fieldCount: the number of fields of the header (or of the first record).
+  ///   - input: the input's name, for the error.
+  /// - Throws: a usage error naming the first column that does not exist and listing the
+  ///   columns that do.
+  public func resolve(header: [String]?, fieldCount: Int, input: String) throws(BCEError)
+    -> ColumnLayout
+  {
+    func position(_ selector: ColumnSelector, _ role: String) throws(BCEError) -> Int {
+      if let index = selector.resolve(header: header, fieldCount: fieldCount) { return index }
+      let available: String
+      if let header {
+        available = "columns are " + header.map { "'\($0)'" }.joined(separator: ", ")
+      } else {
+        available = "there is no header; columns are #1 to #\(fieldCount)"
+      }
+      throw BCEError(
+        .usage, place: input, "no \(role) column \(selector): \(available)")
+    }
+    let labelIndex = try position(label, "label")
+    var predictionIndexes: [Int] = []
+    for selector in predictions {
+      predictionIndexes.append(try position(selector, "prediction"))
+    }
+    let weightIndex = try weight.map { (selector) throws(BCEError) in
+      try position(selector, "weight")
+    }
+    return ColumnLayout(
+      label: labelIndex, predictions: predictionIndexes, weight: weightIndex,
+      names: ColumnNames(
+        label: label.description, predictions: predictions.map(\.description),
+        weight: weight?.description))
+  }
+}
+
+/// The selected columns resolved to 0-based field positions of one input.
+public struct ColumnLayout: Sendable, Hashable {
+  public let label: Int
+  public let predictions: [Int]
+  public let weight: Int?
+  /// The number of leading fields a record must have: one past the last selected position.
+  public let fieldsNeeded: Int
+  /// How messages name the columns.
+  public let names: ColumnNames
+
+  public init(label: Int, predictions: [Int], weight: Int?, names: ColumnNames) {
+    precondition(!predictions.isEmpty, "at least one prediction column")
+    precondition(names.predictions.count == predictions.count, "one name per prediction column")
+    self.label = label
+    self.predictions = predictions
+    self.weight = weight
+    self.names = names
+    fieldsNeeded = max(label, predictions.max()!, weight ?? 0) + 1
+  }
+}
+
+/// The columns as messages name them: `'score'` for a name, `#4` for an index.
+public struct ColumnNames: Sendable, Hashable {
+  public let label: String
+  public let predictions: [String]
+  public let weight: String?
+
+  public init(label: String, predictions: [String], weight: String?) {
+    self.label = label
+    self.predictions = predictions
+    self.weight = weight
+  }
+}

@@ -1,0 +1,91 @@
+import BCECore
+
+/// A buffer of input bytes that travels through the pipeline: filled by the reader, evaluated
+/// by one worker, reduced, and returned to the pool.
+///
+/// Ownership rule (why `@unchecked Sendable` is sound): at any moment exactly one stage owns
+/// a chunk — the reader while it fills it, then the single worker that claims its index in a
+/// batch and writes `result`, then the reducer. Handoffs go through ``ChunkQueue``,
+/// ``BufferPool`` and the end of `concurrentPerform`, each of which orders the previous
+/// owner's writes before the next owner's reads. Nothing reads a chunk while another stage
+/// writes it.
+final class ChunkBuffer: @unchecked Sendable {
+  /// Invariant: `0 ≤ recordsStart ≤ recordsEnd ≤ filled ≤ capacity`; the records to evaluate
+  /// are `storage[recordsStart..<recordsEnd]`, whole records only (the last one of an input
+  /// may lack its line end); `storage[recordsEnd..<filled]` is at most one partial record
+  /// that the reader rolls to the front of the next chunk.
+  private(set) var storage: UnsafeMutableRawPointer
+  private(set) var capacity: Int
+  /// The capacity a chunk returns to after a long record grew it.
+  let standardCapacity: Int
+  var filled = 0
+  var recordsStart = 0
+  var recordsEnd = 0
+
+  /// Index of the input the records come from.
+  var input = 0
+  /// Whether this is the first chunk of its input; then `linesBefore` counts the line ends
+  /// before `recordsStart` (the byte-order mark, the header).
+  var startsInput = false
+  var linesBefore = 0
+  /// The evaluator for the input's format and columns.
+  var evaluator: RecordEvaluator? = nil
+  /// Written by the one worker that evaluates this chunk.
+  var result: ChunkResult? = nil
+
+  init(capacity: Int) {
+    self.capacity = capacity
+    standardCapacity = capacity
+    storage = .allocate(byteCount: capacity, alignment: 64)
+  }
+
+  deinit { storage.deallocate() }
+
+  /// The records to evaluate. The pointer is valid only while the chunk is owned.
+  var unsafeRecords: UnsafeRawBufferPointer {
+    UnsafeRawBufferPointer(start: storage + recordsStart, count: recordsEnd - recordsStart)
+  }
+
+  /// The space after the filled bytes.
+  var unsafeFreeSpace: UnsafeMutableRawBufferPointer {
+    UnsafeMutableRawBufferPointer(start: storage + filled, count: capacity - filled)
+  }
+
+  /// The filled bytes.
+  var unsafeFilled: UnsafeRawBufferPointer {
+    UnsafeRawBufferPointer(start: storage, count: filled)
+  }
+
+  /// Doubles the capacity, keeping the filled bytes (for a record longer than a chunk).
+  func grow() {
+    let bigger = UnsafeMutableRawPointer.allocate(byteCount: capacity * 2, alignment: 64)
+    bigger.copyMemory(from: storage, byteCount: filled)
+    storage.deallocate()
+    storage = bigger
+    capacity *= 2
+  }
+
+  /// Forgets the contents, and gives back memory a long record took.
+  func reset() {
+    if capacity != standardCapacity {
+      storage.deallocate()
+      storage = .allocate(byteCount: standardCapacity, alignment: 64)
+      capacity = standardCapacity
+    }
+    filled = 0
+    recordsStart = 0
+    recordsEnd = 0
+    startsInput = false
+    linesBefore = 0
+    evaluator = nil
+    result = nil
+  }
+
+  /// Copies the partial record after `recordsEnd` of `previous` to the front of this chunk.
+  func takeTail(of previous: ChunkBuffer) {
+    let tail = previous.filled - previous.recordsEnd
+    while capacity < tail { grow() }
+    storage.copyMemory(from: previous.storage + previous.recordsEnd, byteCount: tail)
+    filled = tail
+  }
+}

@@ -1,0 +1,159 @@
+import BCECore
+import Synchronization
+
+/// The reader stage: opens each input in turn, decompresses it, reads its header, and cuts
+/// its bytes into record-aligned chunks for the evaluator.
+///
+/// It runs on its own thread so that reading and inflating overlap with the evaluation of
+/// the chunks it has already handed over.
+final class ChunkProducer: Sendable {
+  let inputs: [EvaluationInput]
+  let options: EvaluationOptions
+  let pool: BufferPool
+  let queue: ChunkQueue
+  /// Set by the evaluator when it stops early; the reader then ends at the next chunk.
+  let cancelled = Atomic<Bool>(false)
+  /// Bytes taken from the inputs so far (compressed bytes for gzip), and after decoding.
+  let bytesRead = Atomic<Int>(0)
+  let bytesDecoded = Atomic<Int>(0)
+
+  init(inputs: [EvaluationInput], options: EvaluationOptions, pool: BufferPool, queue: ChunkQueue) {
+    self.inputs = inputs
+    self.options = options
+    self.pool = pool
+    self.queue = queue
+  }
+
+  /// Reads every input, handing chunks to the queue; ends with `.end` or `.failure`.
+  func run() {
+    for index in inputs.indices {
+      do throws(BCEError) {
+        try produce(input: index)
+      } catch {
+        queue.put(.failure(error))
+        return
+      }
+      if cancelled.load(ordering: .relaxed) { break }
+    }
+    queue.put(.end)
+  }
+
+  private func produce(input index: Int) throws(BCEError) {
+    let input = inputs[index]
+    let raw = try input.open()
+    let source = try PrefixedSource.decoding(raw, name: input.name)
+    var reader = Fill(source: source, raw: raw, producer: self)
+    let format = options.format ?? InputFormat.inferred(fromName: input.name)
+    let delimiter: UInt8
+    switch format {
+    case .csv: delimiter = options.delimiter ?? UInt8(ascii: ",")
+    case .tsv: delimiter = options.delimiter ?? UInt8(ascii: "\t")
+    case .jsonl:
+      throw BCEError(.usage, place: input.name, "the JSON Lines format is not supported yet")
+    }
+
+    var chunk = pool.take()
+    chunk.input = index
+    chunk.startsInput = true
+    try reader.fill(chunk)
+    // A UTF-8 byte-order mark at the very start is skipped.
+    if chunk.filled >= 3 && chunk.storage.load(as: (UInt8, UInt8, UInt8).self) == (0xEF, 0xBB, 0xBF) {
+      chunk.recordsStart = 3
+    }
+    guard let first = try firstRecord(of: chunk, delimiter: delimiter, reader: &reader) else {
+      pool.give(chunk)  // an empty input (or blank lines only): no records, no columns
+      return
+    }
+    let fields = CSVScanner.fields(
+      of: UnsafeRawBufferPointer(
+        start: chunk.storage + first.start, count: first.contentEnd - first.start),
+      delimiter: delimiter)
+    let layout = try options.columns.resolve(
+      header: options.hasHeader ? fields : nil, fieldCount: fields.count, input: input.name)
+    if options.hasHeader {
+      chunk.linesBefore = first.lines
+      chunk.recordsStart = first.end
+    }
+    let evaluator = RecordEvaluator(delimiter: delimiter, layout: layout, rules: options.rules)
+    chunk.evaluator = evaluator
+
+    while true {
+      if cancelled.load(ordering: .relaxed) {
+        pool.give(chunk)
+        return
+      }
+      try reader.fill(chunk)
+      if reader.ended {
+        chunk.recordsEnd = chunk.filled
+        if chunk.recordsEnd > chunk.recordsStart {
+          queue.put(.chunk(chunk))
+        } else {
+          pool.give(chunk)
+        }
+        return
+      }
+      let pending = UnsafeRawBufferPointer(
+        start: chunk.storage + chunk.recordsStart, count: chunk.filled - chunk.recordsStart)
+      guard let end = CSVScanner.lastRecordEnd(in: pending, delimiter: delimiter) else {
+        chunk.grow()  // one record longer than the chunk: make room for the rest of it
+        continue
+      }
+      chunk.recordsEnd = chunk.recordsStart + end
+      let next = pool.take()
+      next.takeTail(of: chunk)
+      next.input = index
+      next.evaluator = evaluator
+      queue.put(.chunk(chunk))
+      chunk = next
+    }
+  }
+
+  /// The first record of the input (see ``CSVScanner/firstRecord(in:from:delimiter:atEnd:)``),
+  /// reading more and growing the chunk until it is complete; `nil` for an input without one.
+  private func firstRecord(of chunk: ChunkBuffer, delimiter: UInt8, reader: inout Fill)
+    throws(BCEError) -> (start: Int, contentEnd: Int, end: Int, lines: Int)?
+  {
+    while true {
+      let bytes = UnsafeBufferPointer(
+        start: chunk.storage.assumingMemoryBound(to: UInt8.self), count: chunk.filled)
+      switch CSVScanner.firstRecord(
+        in: bytes, from: chunk.recordsStart, delimiter: delimiter, atEnd: reader.ended)
+      {
+      case .found(let start, let contentEnd, let end, let lines):
+        return (start, contentEnd, end, lines)
+      case .none:
+        return nil
+      case .incomplete:
+        if chunk.filled == chunk.capacity { chunk.grow() }
+        try reader.fill(chunk)
+      }
+    }
+  }
+
+  /// Fills chunks from one decoded input and keeps the byte counts.
+  private struct Fill {
+    let source: any ByteSource
+    let raw: any ByteSource
+    let producer: ChunkProducer
+    private(set) var ended = false
+    private var rawCounted = 0
+
+    init(source: any ByteSource, raw: any ByteSource, producer: ChunkProducer) {
+      self.source = source
+      self.raw = raw
+      self.producer = producer
+    }
+
+    /// Reads into the chunk's free space until it is full or the input ends.
+    mutating func fill(_ chunk: ChunkBuffer) throws(BCEError) {
+      guard !ended, chunk.filled < chunk.capacity else { return }
+      let n = try source.readFully(into: chunk.unsafeFreeSpace)
+      chunk.filled += n
+      if chunk.filled < chunk.capacity { ended = true }
+      producer.bytesDecoded.add(n, ordering: .relaxed)
+      let consumed = raw.bytesConsumed
+      producer.bytesRead.add(consumed - rawCounted, ordering: .relaxed)
+      rawCounted = consumed
+    }
+  }
+}

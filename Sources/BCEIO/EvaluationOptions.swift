@@ -1,0 +1,36 @@
+import BCECore
+
+/// A record format (SPEC §2).
+public enum InputFormat: String, CaseIterable, Sendable {
+  case csv, tsv, jsonl
+
+  /// The format a file name implies: its extension after stripping `.gz` — `.csv`;
+  /// `.tsv` or `.tab`; `.jsonl` or `.ndjson` — and CSV for anything else.
+  public static func inferred(fromName name: String) -> InputFormat {
+    var lowered = name.lowercased()
+    if lowered.hasSuffix(".gz") { lowered.removeLast(3) }
+    if lowered.hasSuffix(".tsv") || lowered.hasSuffix(".tab") { return .tsv }
+    if lowered.hasSuffix(".jsonl") || lowered.hasSuffix(".ndjson") { return .jsonl }
+    return .csv
+  }
+}
+
+/// Everything that shapes an evaluation.
+public struct EvaluationOptions: Sendable {
+  /// The record format of every input, or `nil` to infer it from each input's name.
+  public var format: InputFormat? = nil
+  /// A field separator that replaces the format's own (`,` or tab).
+  public var delimiter: UInt8? = nil
+  /// Whether the first record of each CSV/TSV input is a header.
+  public var hasHeader = true
+  public var columns = ColumnSelection()
+  public var rules = RecordRules(formula: LossFormula(clipping: .preset(.sklearn)))
+  /// Records are evaluated on this many threads; the reader has one more of its own.
+  public var threads = 1
+  /// Bytes per chunk (a record longer than this grows its chunk).
+  public var chunkSize = EvaluationOptions.defaultChunkSize
+
+  public static let defaultChunkSize = 1 << 20
+
+  public init() {}
+}

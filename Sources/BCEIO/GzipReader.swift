@@ -1,0 +1,186 @@
+import BCECore
+import CZlib
+
+/// The decompressed bytes of a gzip stream, inflated with zlib.
+///
+/// Every member of a multi-member stream is read (`cat a.gz b.gz`, pigz, bgzip/BGZF); zlib
+/// checks each member's CRC-32 and length. The stream must end exactly at a member boundary:
+/// input that ends inside a member is a truncated file, and bytes after the last member that
+/// are not another member are an error too (all-zero padding, which gzip also accepts, is
+/// skipped).
+public final class GzipReader: ByteSource {
+  /// The input's name in messages.
+  public let name: String
+  private let source: any ByteSource
+  /// zlib keeps pointers into its stream state, so it lives in its own stable allocation.
+  private let stream: UnsafeMutablePointer<z_stream>
+  private let input: UnsafeMutableRawBufferPointer
+  /// The unread part of `input` is `input[inputStart..<inputEnd]`.
+  private var inputStart = 0
+  private var inputEnd = 0
+  private var sourceEnded = false
+
+  private enum State {
+    /// Inflating a member.
+    case member
+    /// A member has ended; what follows decides between another member and the end.
+    case boundary
+    case finished
+  }
+  private var state = State.member
+  /// Members fully read so far.
+  public private(set) var members = 0
+
+  /// Size of the compressed-input buffer.
+  static let inputCapacity = 256 * 1024
+
+  /// Reads the gzip stream of `source`, named `name` in messages.
+  public init(source: any ByteSource, name: String) throws(BCEError) {
+    self.name = name
+    self.source = source
+    stream = .allocate(capacity: 1)
+    stream.initialize(to: z_stream())
+    input = .allocate(byteCount: GzipReader.inputCapacity, alignment: 16)
+    let status = bce_inflate_init_gzip(stream)
+    guard status == Z_OK else {
+      stream.deallocate()
+      input.deallocate()
+      throw BCEError(.data, place: name, "cannot start zlib (status \(status))")
+    }
+  }
+
+  deinit {
+    inflateEnd(stream)
+    stream.deinitialize(count: 1)
+    stream.deallocate()
+    input.deallocate()
+  }
+
+  public var bytesConsumed: Int { source.bytesConsumed }
+
+  public func read(into buffer: UnsafeMutableRawBufferPointer) throws(BCEError) -> Int {
+    var produced = 0
+    while produced < buffer.count {
+      if inputStart == inputEnd && !sourceEnded { try refill() }
+      switch state {
+      case .finished:
+        return produced
+      case .boundary:
+        if try !startNextMember() { state = .finished }
+      case .member:
+        produced += try inflateSome(
+          into: UnsafeMutableRawBufferPointer(rebasing: buffer[produced...]))
+      }
+    }
+    return produced
+  }
+
+  /// Inflates as much as the pending input and `output` allow.
+  ///
+  /// - Returns: the bytes written to `output`.
+  private func inflateSome(into output: UnsafeMutableRawBufferPointer) throws(BCEError) -> Int {
+    let available = inputEnd - inputStart
+    stream.pointee.next_in = (input.baseAddress! + inputStart).assumingMemoryBound(to: Bytef.self)
+    stream.pointee.avail_in = uInt(available)
+    stream.pointee.next_out = output.baseAddress!.assumingMemoryBound(to: Bytef.self)
+    stream.pointee.avail_out = uInt(output.count)
+    let status = inflate(stream, Z_NO_FLUSH)
+    let consumed = available - Int(stream.pointee.avail_in)
+    let produced = output.count - Int(stream.pointee.avail_out)
+    let message = stream.pointee.msg.map { String(cString: $0) }
+    // zlib must not keep pointers into buffers it does not own between calls.
+    stream.pointee.next_in = nil
+    stream.pointee.next_out = nil
+    inputStart += consumed
+    switch status {
+    case Z_STREAM_END:
+      members += 1
+      state = .boundary
+    case Z_OK:
+      break
+    case Z_BUF_ERROR:
+      // No progress was possible: zlib needs input, and there is none left.
+      if inputStart == inputEnd && sourceEnded { throw truncated() }
+    case Z_DATA_ERROR:
+      throw BCEError(.data, place: name, "corrupt gzip data: \(describe(message))")
+    case Z_MEM_ERROR:
+      throw BCEError(.data, place: name, "zlib ran out of memory")
+    default:
+      throw BCEError(.data, place: name, "corrupt gzip data: zlib status \(status)")
+    }
+    if produced == 0 && consumed == 0 && inputStart == inputEnd && sourceEnded
+      && state == .member
+    {
+      throw truncated()
+    }
+    return produced
+  }
+
+  /// After a member: starts the next member if one follows, skips zero padding.
+  ///
+  /// - Returns: whether another member starts; `false` at a clean end of the stream.
+  private func startNextMember() throws(BCEError) -> Bool {
+    while true {
+      if inputStart == inputEnd {
+        if sourceEnded { return false }
+        try refill()
+        continue
+      }
+      let first = input[inputStart]
+      if first == 0 {
+        // gzip accepts zero padding after the last member (tape blocks); so does bce.
+        while inputStart < inputEnd && input[inputStart] == 0 { inputStart += 1 }
+        if inputStart < inputEnd { throw trailingGarbage() }
+        continue
+      }
+      if first != 0x1F { throw trailingGarbage() }
+      if inputEnd - inputStart < 2 && !sourceEnded {
+        try refill()
+        continue
+      }
+      if inputEnd - inputStart < 2 || input[inputStart + 1] != 0x8B { throw trailingGarbage() }
+      let status = inflateReset(stream)
+      guard status == Z_OK else {
+        throw BCEError(.data, place: name, "cannot restart zlib (status \(status))")
+      }
+      state = .member
+      return true
+    }
+  }
+
+  /// Moves the unread input to the front of the buffer and reads more after it.
+  private func refill() throws(BCEError) {
+    let pending = inputEnd - inputStart
+    if pending > 0 && inputStart > 0 {
+      input.baseAddress!.copyMemory(from: input.baseAddress! + inputStart, byteCount: pending)
+    }
+    inputStart = 0
+    inputEnd = pending
+    let n = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: input[pending...]))
+    if n == 0 { sourceEnded = true }
+    inputEnd += n
+  }
+
+  private func truncated() -> BCEError {
+    BCEError(
+      .data, place: name,
+      "truncated gzip file: the data ends inside member \(members + 1)"
+        + " (after \(source.bytesConsumed) compressed bytes)")
+  }
+
+  private func trailingGarbage() -> BCEError {
+    let offset = source.bytesConsumed - (inputEnd - inputStart)
+    return BCEError(
+      .data, place: name,
+      "trailing data that is not gzip after member \(members) (at byte \(offset))")
+  }
+
+  private func describe(_ message: String?) -> String {
+    switch message {
+    case "incorrect data check": return "CRC-32 mismatch (incorrect data check)"
+    case "incorrect length check": return "length mismatch (incorrect length check)"
+    case let text?: return text
+    case nil: return "unknown error"
+    }
+  }
+}

@@ -1,0 +1,127 @@
+import ArgumentParser
+import BCECore
+import BCEIO
+import Foundation
+
+/// `bce [eval]`: evaluate prediction logs.
+struct EvalCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "eval",
+    abstract: "Evaluate the log loss of prediction logs (the default subcommand).")
+
+  @Argument(help: "Input files, plain or gzip; '-' or none reads standard input.")
+  var files: [String] = []
+
+  @Option(help: "Record format (default: from the extension after .gz, else csv).")
+  var format: InputFormat?
+
+  @Flag(help: "The first line is a record, not a header; select columns by 1-based index.")
+  var noHeader = false
+
+  @Option(help: "Field separator: one ASCII character, or 'tab'.")
+  var delimiter: Delimiter?
+
+  @Option(name: [.short, .long], help: "Label column: a header name or a 1-based index.")
+  var label: ColumnSelector = .name("label")
+
+  @Option(
+    name: [.short, .customLong("pred")],
+    help: "Prediction column; repeat it to evaluate several models in one pass (default: pred).")
+  var predictions: [ColumnSelector] = []
+
+  @Option(name: [.short, .long], help: "Sample weight column.")
+  var weight: ColumnSelector?
+
+  @Option(help: "Exactly these label tokens, as NEG,POS (e.g. -1,1 or no,yes).")
+  var labels: LabelTokens?
+
+  @Option(help: "Clipping convention: sklearn, spark, keras, torch or none (default: sklearn).")
+  var clip: ClipPreset?
+
+  @Option(help: "Clip predictions to [E, 1-E] with a custom E.")
+  var eps: Double?
+
+  @Flag(help: "Predictions are logits; the stable formula is used, without clipping.")
+  var logits = false
+
+  @Option(help: "Threads that evaluate records (default: all cores).")
+  var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+  @Option(help: "Bytes per chunk, e.g. 4M or 65536 (default: 1M).")
+  var chunkSize: ByteCount?
+
+  @Flag(help: "Skip invalid records (counted, the first few reported) instead of failing.")
+  var skipInvalid = false
+
+  @Option(help: "Report format: text or json.")
+  var output: OutputFormat = .text
+
+  func validate() throws {
+    if clip != nil && eps != nil {
+      throw ValidationError("give --clip or --eps, not both")
+    }
+    if logits && (clip != nil || eps != nil) {
+      throw ValidationError("--logits uses no clipping: drop --clip and --eps")
+    }
+    if let eps, !(eps >= 0 && eps < 0.5) {
+      throw ValidationError("--eps must be in [0, 0.5), got \(eps)")
+    }
+    if threads < 1 || threads > 4096 {
+      throw ValidationError("--threads must be between 1 and 4096, got \(threads)")
+    }
+    if noHeader {
+      for selector in [label] + predictions + (weight.map { [$0] } ?? []) {
+        if case .name(let name) = selector {
+          throw ValidationError(
+            "--no-header: select columns by 1-based index, not by name ('\(name)')")
+        }
+      }
+    }
+  }
+
+  /// The evaluation options these arguments describe.
+  var options: EvaluationOptions {
+    var options = EvaluationOptions()
+    options.format = format
+    options.delimiter = delimiter?.byte
+    options.hasHeader = !noHeader
+    options.columns = ColumnSelection(
+      label: label, predictions: predictions.isEmpty ? [.name("pred")] : predictions,
+      weight: weight)
+    let formula: LossFormula
+    if logits {
+      formula = .logits
+    } else if let eps {
+      formula = LossFormula(clipping: .epsilon(eps))
+    } else {
+      formula = LossFormula(clipping: .preset(clip ?? .sklearn))
+    }
+    let labelRule: LabelRule =
+      labels.map { .tokens(negative: $0.negative, positive: $0.positive) } ?? .numeric
+    options.rules = RecordRules(formula: formula, labels: labelRule, skipInvalid: skipInvalid)
+    options.threads = threads
+    options.chunkSize = chunkSize?.bytes ?? EvaluationOptions.defaultChunkSize
+    return options
+  }
+
+  func run() throws {
+    let started = ContinuousClock.now
+    let inputs = (files.isEmpty ? ["-"] : files).map(EvaluationInput.path)
+    let outcome = try Evaluation.run(inputs: inputs, options: options)
+    let elapsed = started.duration(to: .now)
+    let seconds =
+      Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+    for skipped in outcome.skippedRecords {
+      StandardStream.error.write("bce: warning: skipped invalid record: \(skipped)\n")
+    }
+    if outcome.report.skipped > outcome.skippedRecords.count {
+      StandardStream.error.write(
+        "bce: warning: skipped \(outcome.report.skipped) invalid records in all"
+          + " (the first \(outcome.skippedRecords.count) are shown)\n")
+    }
+    switch output {
+    case .json: StandardStream.output.write(ReportRenderer.json(outcome.report))
+    case .text: StandardStream.output.write(ReportRenderer.text(outcome.report, seconds: seconds))
+    }
+  }
+}

@@ -1,0 +1,118 @@
+import BCECore
+import Foundation
+
+/// Renders a ``Report`` as text for people or JSON for programs (SPEC §8).
+enum ReportRenderer {
+  // MARK: JSON
+
+  /// One JSON object on one line, keys in a stable order, doubles in their shortest
+  /// round-trip form, `null` for undefined values and `"inf"` for an infinite one.
+  ///
+  /// The wall time is left out so that the same records always give the same bytes.
+  static func json(_ report: Report) -> String {
+    var out = "{\"inputs\": ["
+    out += report.inputs.map(jsonString).joined(separator: ", ")
+    out += "], \"records\": \(report.records), \"skipped\": \(report.skipped), \"results\": ["
+    out += report.results.map(jsonResult).joined(separator: ", ")
+    out += "], \"bytes_read\": \(report.bytesRead)"
+    out += ", \"bytes_decompressed\": \(report.bytesDecompressed)}\n"
+    return out
+  }
+
+  private static func jsonResult(_ row: ResultRow) -> String {
+    let m = row.metrics
+    let fields: [(String, String)] = [
+      ("pred", jsonString(row.prediction)),
+      ("group", row.group.map(jsonString) ?? "null"),
+      ("count", String(m.count)),
+      ("weight_sum", jsonNumber(m.weightSum)),
+      ("loss_sum", jsonNumber(m.lossSum)),
+      ("loss_mean", jsonNumber(m.lossMean)),
+      ("label_mean", jsonNumber(m.labelMean)),
+      ("pred_mean", jsonNumber(m.predictionMean)),
+      ("normalized_entropy", jsonNumber(m.normalizedEntropy)),
+      ("calibration", jsonNumber(m.calibration)),
+      ("clipped", String(m.clipped)),
+    ]
+    return "{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}"
+  }
+
+  /// A double that JSON reads back to the same bits: Swift's shortest round-trip digits.
+  static func jsonNumber(_ value: Double?) -> String {
+    guard let value else { return "null" }
+    if value.isNaN { return "null" }  // never produced by the formulas (SPEC §8)
+    if value.isInfinite { return value > 0 ? "\"inf\"" : "\"-inf\"" }
+    return value.description
+  }
+
+  static func jsonString(_ text: String) -> String {
+    var out = "\""
+    for scalar in text.unicodeScalars {
+      switch scalar {
+      case "\"": out += "\\\""
+      case "\\": out += "\\\\"
+      case "\n": out += "\\n"
+      case "\r": out += "\\r"
+      case "\t": out += "\\t"
+      default:
+        if scalar.value < 0x20 {
+          out += String(format: "\\u%04x", scalar.value)
+        } else {
+          out.unicodeScalars.append(scalar)
+        }
+      }
+    }
+    return out + "\""
+  }
+
+  // MARK: Text
+
+  /// An aligned table, one row per result, then one line about the run.
+  static func text(_ report: Report, seconds: Double) -> String {
+    let headers = [
+      "pred", "count", "loss_mean", "loss_sum", "label_mean", "pred_mean", "norm_entropy",
+      "calibration", "clipped",
+    ]
+    var rows = [headers]
+    for row in report.results {
+      let m = row.metrics
+      var name = row.prediction
+      if let group = row.group { name += " [\(group)]" }
+      rows.append([
+        name, String(m.count), readable(m.lossMean), readable(m.lossSum), readable(m.labelMean),
+        readable(m.predictionMean), readable(m.normalizedEntropy), readable(m.calibration),
+        String(m.clipped),
+      ])
+    }
+    let widths = headers.indices.map { column in rows.map { $0[column].count }.max()! }
+    var out = ""
+    for row in rows {
+      let cells = row.indices.map { column -> String in
+        let padding = String(repeating: " ", count: widths[column] - row[column].count)
+        return column == 0 ? row[column] + padding : padding + row[column]
+      }
+      out += cells.joined(separator: "  ") + "\n"
+    }
+    let megabytes = Double(report.bytesDecompressed) / 1e6
+    var summary = "\(report.records) records"
+    if report.skipped > 0 { summary += " (\(report.skipped) skipped)" }
+    summary += " from \(report.inputs.count) input\(report.inputs.count == 1 ? "" : "s")"
+    summary += String(format: ", %.1f MB in %.2f s", megabytes, seconds)
+    if seconds > 0 { summary += String(format: " (%.0f MB/s)", megabytes / seconds) }
+    return out + summary + "\n"
+  }
+
+  /// About six significant digits, without an exponent for everyday magnitudes.
+  static func readable(_ value: Double?) -> String {
+    guard let value else { return "-" }
+    if value.isNaN { return "-" }
+    if value.isInfinite { return value > 0 ? "inf" : "-inf" }
+    if value == 0 { return "0" }
+    let magnitude = abs(value)
+    if magnitude >= 1e-4 && magnitude < 1e15 {
+      let decimals = max(0, 5 - Int(log10(magnitude).rounded(.down)))
+      return String(format: "%.\(decimals)f", value)
+    }
+    return String(format: "%.5e", value)
+  }
+}
