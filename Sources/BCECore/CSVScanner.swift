@@ -154,7 +154,8 @@ public enum CSVScanner {
         }
       }
     }
-    if current.last == carriageReturn && state != .quoted { current.removeLast() }
+    // The CR of a CRLF line end, which is not part of the last field (unless quoted).
+    if current.last == carriageReturn && state == .unquoted { current.removeLast() }
     fields.append(String(decoding: current, as: UTF8.self))
     return fields
   }
@@ -162,7 +163,8 @@ public enum CSVScanner {
   /// Where the first record of an input lies.
   public enum FirstRecord: Equatable {
     /// The record, after any blank lines: its first byte, the end of its content (before
-    /// the line end), its end (after the line end), and the line ends before its end.
+    /// the `\n`; a CR before it is left for ``fields(of:delimiter:)`` to drop), its end
+    /// (after the `\n`), and the line ends up to its end.
     case found(start: Int, contentEnd: Int, end: Int, lines: Int)
     /// The buffer ends inside the first record, or before any record: read more.
     case incomplete
@@ -188,6 +190,8 @@ public enum CSVScanner {
       {
         start += 2
         lines += 1
+      } else if bytes[start] == carriageReturn && start + 1 == bytes.count && atEnd {
+        start += 1  // a lone CR at the very end is a blank line, as for the evaluator
       } else {
         break
       }

@@ -155,7 +155,11 @@ public struct ExactSum: Sendable {
       return Double(bits(below: bitLength, count: bitLength)) * Double.leastNonzeroMagnitude
     }
     // The top 64 bits of N, and whether any bit below them is set.
-    let window = bits(below: bitLength, count: 64)
+    // With fewer than 64 bits, the window is N itself, moved to the top.
+    let window =
+      bitLength >= 64
+      ? bits(below: bitLength, count: 64)
+      : bits(below: bitLength, count: bitLength) << UInt64(64 - bitLength)
     let sticky = anyBitSet(below: bitLength - 64)
     var significand = window >> 11
     let dropped = window & 0x7FF

@@ -127,8 +127,11 @@ public struct LossFormula: Sendable, Hashable {
     switch rule {
     case .clamp(let low, let high): return prediction < low || prediction > high
     case .spark:
+      // Also 1 − ŷ itself: for ŷ = 1 − 1e-15 (rounded), 1 − ŷ falls just below 1e-15, and
+      // the formula clips that term although ŷ is inside the range.
       let e = LossFormula.sparkEpsilon
-      return prediction < e || prediction > 1 - e
+      let q = 1 - prediction
+      return prediction < e || prediction > 1 - e || q < e || q > 1 - e
     case .torch:
       // 1 − ŷ is exact wherever it can fall below e⁻¹⁰⁰ (ŷ ≥ 0.5, Sterbenz).
       return prediction < LossFormula.torchThreshold

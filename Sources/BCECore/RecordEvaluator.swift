@@ -360,7 +360,9 @@ public struct RecordEvaluator: Sendable {
   ) -> String {
     if span.count == 0 { return "empty \(role) in column \(name) (expected \(expected))" }
     var reason = ""
-    if let value = number(bytes, span) {
+    if role == "label", case .tokens = rules.labels {
+      // Only the tokens are labels: a number is no more out of range than any other text.
+    } else if let value = number(bytes, span) {
       if value.isNaN {
         reason = ", got NaN"
       } else if value.isInfinite && role == "weight" {
