@@ -92,6 +92,18 @@ public enum CSVScanner {
   static func recordEnd(
     _ bytes: UnsafeBufferPointer<UInt8>, from start: Int, delimiter: UInt8, newlines: inout Int
   ) -> Int {
+    var complete = false
+    return recordEnd(
+      bytes, from: start, delimiter: delimiter, newlines: &newlines, complete: &complete)
+  }
+
+  /// ``recordEnd(_:from:delimiter:newlines:)`` that also tells whether the record ended at
+  /// its own `\n` (`complete`) rather than at the end of the buffer, perhaps inside quotes.
+  static func recordEnd(
+    _ bytes: UnsafeBufferPointer<UInt8>, from start: Int, delimiter: UInt8, newlines: inout Int,
+    complete: inout Bool
+  ) -> Int {
+    complete = true
     let base = bytes.baseAddress!
     var i = start
     // Fast path: no quote before the next newline.
@@ -102,6 +114,7 @@ public enum CSVScanner {
         return end + 1
       }
     } else if memchr(base + i, Int32(quote), bytes.count - i) == nil {
+      complete = false
       return bytes.count
     }
     var state = State.fieldStart
@@ -115,6 +128,7 @@ public enum CSVScanner {
         _ = step(&state, byte, delimiter: delimiter)
       }
     }
+    complete = false
     return i
   }
 
@@ -197,8 +211,9 @@ public enum CSVScanner {
       }
     }
     if start == bytes.count { return atEnd ? .none : .incomplete }
-    let end = recordEnd(bytes, from: start, delimiter: delimiter, newlines: &lines)
-    let terminated = bytes[end - 1] == newline
+    var terminated = false
+    let end = recordEnd(
+      bytes, from: start, delimiter: delimiter, newlines: &lines, complete: &terminated)
     if !terminated && !atEnd { return .incomplete }
     return .found(start: start, contentEnd: terminated ? end - 1 : end, end: end, lines: lines)
   }

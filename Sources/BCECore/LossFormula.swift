@@ -92,8 +92,9 @@ public struct LossFormula: Sendable, Hashable {
     case .torch:
       if y == 1 { return -max(log(prediction), LossFormula.torchFloor) }
       if y == 0 { return -max(log1p(-prediction), LossFormula.torchFloor) }
-      return -(y * max(log(prediction), LossFormula.torchFloor) + (1 - y)
-        * max(log1p(-prediction), LossFormula.torchFloor))
+      return
+        -(y * max(log(prediction), LossFormula.torchFloor) + (1 - y)
+          * max(log1p(-prediction), LossFormula.torchFloor))
     case .logits:
       return logitLoss(label: y, logit: prediction)
     }

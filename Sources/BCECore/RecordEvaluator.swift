@@ -175,7 +175,8 @@ public struct RecordEvaluator: Sendable {
             recordEnded = true
             break
           }
-          if next == CSVScanner.carriageReturn && (p + 1 == n || bytes[p + 1] == CSVScanner.newline) {
+          if next == CSVScanner.carriageReturn && (p + 1 == n || bytes[p + 1] == CSVScanner.newline)
+          {
             p = min(p + 2, n)
             if bytes[p - 1] == CSVScanner.newline { lines += 1 }
             recordEnded = true
@@ -275,7 +276,8 @@ public struct RecordEvaluator: Sendable {
       guard let value = number(bytes, span), formula.accepts(prediction: value) else {
         return invalid(
           "prediction", layout.names.predictions[k], bytes, span,
-          expected: formula.takesLogits ? "a logit (any number but NaN)" : "a probability in [0, 1]")
+          expected: formula.takesLogits ? "a logit (any number but NaN)" : "a probability in [0, 1]"
+        )
       }
       predictions[k] = value
     }

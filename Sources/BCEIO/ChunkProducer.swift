@@ -56,8 +56,13 @@ final class ChunkProducer: Sendable {
     chunk.input = index
     chunk.startsInput = true
     try reader.fill(chunk)
+    while chunk.filled < 3 && !reader.ended {  // enough bytes to see a byte-order mark
+      if chunk.filled == chunk.capacity { chunk.grow() }
+      try reader.fill(chunk)
+    }
     // A UTF-8 byte-order mark at the very start is skipped.
-    if chunk.filled >= 3 && chunk.storage.load(as: (UInt8, UInt8, UInt8).self) == (0xEF, 0xBB, 0xBF) {
+    if chunk.filled >= 3 && chunk.storage.load(as: (UInt8, UInt8, UInt8).self) == (0xEF, 0xBB, 0xBF)
+    {
       chunk.recordsStart = 3
     }
     guard let first = try firstRecord(of: chunk, delimiter: delimiter, reader: &reader) else {

@@ -9,47 +9,43 @@ import BCECore
   import Darwin
 #endif
 
-/// The `bce` command: binary cross-entropy of prediction logs.
+/// The `bce` program: `bce [eval] [OPTIONS] [FILE ...]`.
 ///
 /// `main` owns the exit status (SPEC §6): 0 success, 1 data error, 2 usage error, and
-/// whatever status a subcommand chooses (3 for `--max-loss`). Every error is one line on
-/// stderr starting with `bce: error:`; nothing is written to stdout on status 1 or 2.
+/// whatever status a command chooses. Every error is one line on stderr starting with
+/// `bce: error:`; nothing is written to stdout on status 1 or 2.
+///
+/// `eval` is the command; the word `eval` itself is optional. It is the root command
+/// rather than a default subcommand so that `bce --help` shows its options.
 @main
-struct BCECommand: ParsableCommand {
-  static let configuration = CommandConfiguration(
-    commandName: "bce",
-    abstract: "Binary cross-entropy (log loss) of prediction logs, exact and on every core.",
-    discussion: """
-      Reads plain or gzip-compressed CSV/TSV (gzip is recognised by its magic bytes), \
-      pools the records of every FILE, and reports the total and mean loss. \
-      Exit status: 0 success, 1 data error, 2 usage error.
-      """,
-    version: "0.1.0",
-    subcommands: [EvalCommand.self],
-    defaultSubcommand: EvalCommand.self
-  )
-
+enum BCECommand {
   static func main() {
-    let status: Int32
+    var arguments = Array(CommandLine.arguments.dropFirst())
+    if arguments.first == "eval" { arguments.removeFirst() }
+    exit(run(EvalCommand.self, arguments))
+  }
+
+  /// Parses and runs one command, and returns the exit status.
+  static func run<Command: ParsableCommand>(_ type: Command.Type, _ arguments: [String])
+    -> Int32
+  {
     do {
-      var command = try parseAsRoot()
+      var command = try type.parseAsRoot(arguments)
       try command.run()
-      status = 0
+      return 0
     } catch let error as BCEError {
       printError(error.description)
-      status = error.kind == .usage ? 2 : 1
+      return error.kind == .usage ? 2 : 1
     } catch let exit as ExitCode {
-      status = exit.rawValue
+      return exit.rawValue
     } catch {
-      if exitCode(for: error) == .success {  // --help, --version
-        StandardStream.output.write(fullMessage(for: error) + "\n")
-        status = 0
-      } else {
-        printError("\(message(for: error))\nSee 'bce --help' for usage.")
-        status = 2
+      if type.exitCode(for: error) == .success {  // --help, --version
+        StandardStream.output.write(type.fullMessage(for: error) + "\n")
+        return 0
       }
+      printError("\(type.message(for: error)) (see 'bce --help')")
+      return 2
     }
-    Glibc.exit(status)
   }
 
   /// Writes `bce: error: <message>` to stderr.

@@ -3,11 +3,22 @@ import BCECore
 import BCEIO
 import Foundation
 
-/// `bce [eval]`: evaluate prediction logs.
+/// `bce [eval]`: evaluate prediction logs (SPEC §2).
 struct EvalCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "eval",
-    abstract: "Evaluate the log loss of prediction logs (the default subcommand).")
+    commandName: "bce",
+    abstract: "Binary cross-entropy (log loss) of prediction logs, exact and on every core.",
+    usage: "bce [eval] [<options>] [<files> ...]",
+    discussion: """
+      Reads plain or gzip-compressed CSV or TSV (gzip is recognised by its magic bytes), \
+      pools the records of every FILE, and reports the total and mean loss over them. \
+      Every sum is exact, so results are bitwise identical for any --threads and \
+      --chunk-size.
+
+      Exit status: 0 success; 1 data error (unreadable or corrupt input, an invalid \
+      record, no records); 2 usage error (bad option, missing column).
+      """,
+    version: "0.1.0")
 
   @Argument(help: "Input files, plain or gzip; '-' or none reads standard input.")
   var files: [String] = []
