@@ -50,6 +50,35 @@ public struct ColumnSelection: Sendable, Hashable {
         label: label.description, predictions: predictions.map(\.description),
         weight: weight?.description))
   }
+
+  /// Resolves the selection for JSON Lines, where columns are keys: the layout's positions
+  /// index the returned keys (label, then weight, then predictions).
+  ///
+  /// - Throws: a usage error for a column selected by index, which JSON Lines does not have.
+  public func resolveKeys(input: String) throws(BCEError) -> (ColumnLayout, [[UInt8]]) {
+    var keys: [[UInt8]] = []
+    func key(_ selector: ColumnSelector, _ role: String) throws(BCEError) -> Int {
+      guard case .name(let name) = selector else {
+        throw BCEError(
+          .usage, place: input,
+          "JSON Lines columns are keys: select the \(role) column by name, not \(selector)")
+      }
+      keys.append(Array(name.utf8))
+      return keys.count - 1
+    }
+    let labelPosition = try key(label, "label")
+    let weightPosition = try weight.map { (selector) throws(BCEError) in
+      try key(selector, "weight")
+    }
+    var predictionPositions: [Int] = []
+    for selector in predictions { predictionPositions.append(try key(selector, "prediction")) }
+    let layout = ColumnLayout(
+      label: labelPosition, predictions: predictionPositions, weight: weightPosition,
+      names: ColumnNames(
+        label: label.description, predictions: predictions.map(\.description),
+        weight: weight?.description))
+    return (layout, keys)
+  }
 }
 
 /// The selected columns resolved to 0-based field positions of one input.

@@ -48,14 +48,57 @@ public struct ChunkResult: Sendable {
   }
 }
 
-/// The bytes of one field within a chunk.
+/// The bytes of one field (CSV) or selected value (JSON Lines) within a chunk.
 struct FieldSpan {
+  enum Kind: Equatable {
+    /// CSV text; `escapedQuotes` when it holds doubled quotes (`""`) that stand for one.
+    case text(escapedQuotes: Bool)
+    /// A JSON number as written (or `NaN`, `Infinity`, `-Infinity`).
+    case jsonNumber
+    /// A JSON string's content between its quotes, escapes undecoded.
+    case jsonString(hasEscapes: Bool)
+    case jsonBoolean(Bool)
+    case jsonNull
+    /// A JSON object or array.
+    case jsonContainer
+    /// A JSON key that the record does not have.
+    case missing
+  }
+
   var start: Int
   var end: Int
-  /// Whether the field holds doubled quotes (`""`) that stand for one quote.
-  var hasEscapedQuotes: Bool
+  var kind: Kind
 
   var count: Int { end - start }
+
+  static func text(_ start: Int, _ end: Int, escapedQuotes: Bool = false) -> FieldSpan {
+    FieldSpan(start: start, end: end, kind: .text(escapedQuotes: escapedQuotes))
+  }
+}
+
+/// The record format of a chunk, with what the evaluator needs to split its records.
+public enum RecordFormat: Sendable, Hashable {
+  /// CSV or TSV with this one-byte delimiter; a layout's positions are field positions.
+  case csv(delimiter: UInt8)
+  /// JSON Lines; a layout's positions index these keys (UTF-8, unescaped).
+  case jsonLines(keys: [[UInt8]])
+
+  /// The end (one past the `\n`) of the last complete record in `buffer`, which starts at a
+  /// record boundary; `nil` when the buffer holds no complete record.
+  public func lastRecordEnd(in buffer: UnsafeRawBufferPointer) -> Int? {
+    switch self {
+    case .csv(let delimiter):
+      return CSVScanner.lastRecordEnd(in: buffer, delimiter: delimiter)
+    case .jsonLines:
+      // A JSON string cannot hold a raw line break: every `\n` ends a record.
+      var i = buffer.count
+      while i > 0 {
+        i -= 1
+        if buffer[i] == CSVScanner.newline { return i + 1 }
+      }
+      return nil
+    }
+  }
 }
 
 /// Parses the records of one chunk and sums their loss terms into a ``ChunkResult``.
@@ -63,14 +106,22 @@ struct FieldSpan {
 /// A chunk is a buffer of complete records (the last one of an input may lack its line end).
 /// This is the per-byte hot path: it allocates nothing per record or per field.
 public struct RecordEvaluator: Sendable {
-  public let delimiter: UInt8
+  public let format: RecordFormat
   public let layout: ColumnLayout
   public let rules: RecordRules
 
-  public init(delimiter: UInt8, layout: ColumnLayout, rules: RecordRules) {
-    self.delimiter = delimiter
+  public init(format: RecordFormat, layout: ColumnLayout, rules: RecordRules) {
+    if case .jsonLines(let keys) = format {
+      precondition(keys.count == layout.fieldsNeeded, "one key per layout position")
+    }
+    self.format = format
     self.layout = layout
     self.rules = rules
+  }
+
+  /// An evaluator for CSV with `delimiter`.
+  public init(delimiter: UInt8, layout: ColumnLayout, rules: RecordRules) {
+    self.init(format: .csv(delimiter: delimiter), layout: layout, rules: rules)
   }
 
   /// Evaluates every record of `chunk`.
@@ -83,172 +134,45 @@ public struct RecordEvaluator: Sendable {
     withUnsafeTemporaryAllocation(of: FieldSpan.self, capacity: layout.fieldsNeeded) { spans in
       withUnsafeTemporaryAllocation(of: Double.self, capacity: layout.predictions.count) {
         predictions in
-        evaluateCSV(bytes, spans: spans, predictions: predictions, into: &result)
+        switch format {
+        case .csv(let delimiter):
+          evaluateCSV(
+            bytes, delimiter: delimiter, spans: spans, predictions: predictions, into: &result)
+        case .jsonLines(let keys):
+          evaluateJSONLines(
+            bytes, keys: keys, spans: spans, predictions: predictions, into: &result)
+        }
       }
     }
     return result
   }
 
-  private func evaluateCSV(
+  /// Accounts for one record after its fields were split: adds its terms, or records why it
+  /// is invalid.
+  ///
+  /// - Returns: `false` when evaluation must stop (an invalid record without `skipInvalid`).
+  func finishRecord(
     _ bytes: UnsafeBufferPointer<UInt8>, spans: UnsafeMutableBufferPointer<FieldSpan>,
-    predictions: UnsafeMutableBufferPointer<Double>, into result: inout ChunkResult
-  ) {
-    let n = bytes.count
-    let delimiter = self.delimiter
-    let fieldsNeeded = layout.fieldsNeeded
-    var position = 0
-    var lines = 0
-    while position < n {
-      let recordLine = lines
-      // Blank lines (LF or CRLF, or a lone CR at the very end) are skipped.
-      let first = bytes[position]
-      if first == CSVScanner.newline {
-        position += 1
-        lines += 1
-        continue
-      }
-      if first == CSVScanner.carriageReturn {
-        if position + 1 == n {
-          position = n
-          continue
-        }
-        if bytes[position + 1] == CSVScanner.newline {
-          position += 2
-          lines += 1
-          continue
-        }
-      }
-
-      // Split the leading fields that the layout needs.
-      var problem: String? = nil
-      var field = 0
-      var p = position
-      var recordEnded = false
-      while field < fieldsNeeded {
-        if bytes[p] == CSVScanner.quote {
-          var q = p + 1
-          var escaped = false
-          var closed = false
-          while q < n {
-            let byte = bytes[q]
-            if byte == CSVScanner.quote {
-              if q + 1 < n && bytes[q + 1] == CSVScanner.quote {
-                escaped = true
-                q += 2
-                continue
-              }
-              closed = true
-              break
-            }
-            if byte == CSVScanner.newline { lines += 1 }
-            q += 1
-          }
-          if !closed {
-            problem = "a quoted field is not closed before the end of the input"
-            p = n
-            recordEnded = true
-            break
-          }
-          spans[field] = FieldSpan(start: p + 1, end: q, hasEscapedQuotes: escaped)
-          field += 1
-          p = q + 1
-          if p == n {
-            recordEnded = true
-            break
-          }
-          let next = bytes[p]
-          if next == delimiter {
-            p += 1
-            if p == n {  // a trailing delimiter at the very end: one more, empty, field
-              if field < fieldsNeeded {
-                spans[field] = FieldSpan(start: p, end: p, hasEscapedQuotes: false)
-                field += 1
-              }
-              recordEnded = true
-              break
-            }
-            continue
-          }
-          if next == CSVScanner.newline {
-            p += 1
-            lines += 1
-            recordEnded = true
-            break
-          }
-          if next == CSVScanner.carriageReturn && (p + 1 == n || bytes[p + 1] == CSVScanner.newline)
-          {
-            p = min(p + 2, n)
-            if bytes[p - 1] == CSVScanner.newline { lines += 1 }
-            recordEnded = true
-            break
-          }
-          problem = "text after the closing quote of field \(field): \(excerpt(bytes, p, p + 1))"
-          break
-        }
-        // Unquoted field: up to the delimiter, the line end or the end of the input.
-        var q = p
-        while q < n {
-          let byte = bytes[q]
-          if byte == delimiter || byte == CSVScanner.newline { break }
-          q += 1
-        }
-        if q == n {
-          var end = q
-          if end > p && bytes[end - 1] == CSVScanner.carriageReturn { end -= 1 }
-          spans[field] = FieldSpan(start: p, end: end, hasEscapedQuotes: false)
-          field += 1
-          p = n
-          recordEnded = true
-          break
-        }
-        if bytes[q] == CSVScanner.newline {
-          var end = q
-          if end > p && bytes[end - 1] == CSVScanner.carriageReturn { end -= 1 }
-          spans[field] = FieldSpan(start: p, end: end, hasEscapedQuotes: false)
-          field += 1
-          p = q + 1
-          lines += 1
-          recordEnded = true
-          break
-        }
-        spans[field] = FieldSpan(start: p, end: q, hasEscapedQuotes: false)
-        field += 1
-        p = q + 1
-        if p == n {  // a trailing delimiter at the very end: one more, empty, field
-          if field < fieldsNeeded {
-            spans[field] = FieldSpan(start: p, end: p, hasEscapedQuotes: false)
-            field += 1
-          }
-          recordEnded = true
-          break
-        }
-      }
-      if !recordEnded {
-        // Skip the fields after the last needed one (or the rest of a malformed record).
-        p = CSVScanner.recordEnd(bytes, from: p, delimiter: delimiter, newlines: &lines)
-      }
-      position = p
-
-      if problem == nil && field < fieldsNeeded {
-        problem = tooFewFields(field)
-      }
-      if problem == nil {
-        problem = addRecord(bytes, spans: spans, predictions: predictions, to: &result.tally)
-      }
-      if let problem {
-        if result.issues.count < RecordRules.describedIssueLimit {
-          result.issues.append(RecordIssue(lineOffset: recordLine, message: problem))
-        }
-        if !rules.skipInvalid {
-          result.failed = true
-          result.lines = recordLine
-          return
-        }
-        result.tally.skipped += 1
-      }
-      result.tally.records += 1
+    predictions: UnsafeMutableBufferPointer<Double>, problem: String?, line: Int,
+    into result: inout ChunkResult
+  ) -> Bool {
+    var problem = problem
+    if problem == nil {
+      problem = addRecord(bytes, spans: spans, predictions: predictions, to: &result.tally)
     }
-    result.lines = lines
+    if let problem {
+      if result.issues.count < RecordRules.describedIssueLimit {
+        result.issues.append(RecordIssue(lineOffset: line, message: problem))
+      }
+      if !rules.skipInvalid {
+        result.failed = true
+        result.lines = line
+        return false
+      }
+      result.tally.skipped += 1
+    }
+    result.tally.records += 1
+    return true
   }
 
   /// Reads the selected fields of one record and adds its terms, or describes why the
@@ -294,7 +218,20 @@ public struct RecordEvaluator: Sendable {
 
   /// The number in a field, or `nil` when it is not one.
   private func number(_ bytes: UnsafeBufferPointer<UInt8>, _ span: FieldSpan) -> Double? {
-    if span.hasEscapedQuotes || span.count == 0 { return nil }
+    switch span.kind {
+    case .text(let escapedQuotes):
+      if escapedQuotes || span.count == 0 { return nil }
+    case .jsonNumber, .jsonString(hasEscapes: false):
+      if span.count == 0 { return nil }
+    case .jsonString(hasEscapes: true):
+      // Rare: a number spelled with escapes ("\u0031"). Decode it, then parse it.
+      let text = JSONLineScanner.unescaped(bytes, span.start, span.end)
+      return text.withUnsafeBufferPointer { decoded in
+        decoded.isEmpty ? nil : DecimalParser.parse(decoded.baseAddress!, count: decoded.count)
+      }
+    case .jsonBoolean, .jsonNull, .jsonContainer, .missing:
+      return nil
+    }
     return DecimalParser.parse(bytes.baseAddress! + span.start, count: span.count)
   }
 
@@ -307,6 +244,7 @@ public struct RecordEvaluator: Sendable {
         if byte == UInt8(ascii: "0") { return 0 }
         if byte == UInt8(ascii: "1") { return 1 }
       }
+      if case .jsonBoolean(let value) = span.kind { return value ? 1 : 0 }
       if let value = number(bytes, span) {
         return value >= 0 && value <= 1 ? value : nil
       }
@@ -320,17 +258,28 @@ public struct RecordEvaluator: Sendable {
     }
   }
 
-  /// Whether the field's unquoted content is `token`, byte for byte.
+  /// Whether the field is `token`, byte for byte: CSV text after unquoting, a JSON number
+  /// or `true`/`false` as written, a JSON string's content.
   private func fieldEquals(_ bytes: UnsafeBufferPointer<UInt8>, _ span: FieldSpan, _ token: [UInt8])
     -> Bool
   {
-    var i = span.start
-    for expected in token {
-      guard i < span.end, bytes[i] == expected else { return false }
-      // A doubled quote in the field stands for the one quote it is compared with.
-      i += span.hasEscapedQuotes && expected == CSVScanner.quote ? 2 : 1
+    switch span.kind {
+    case .text(let escapedQuotes):
+      var i = span.start
+      for expected in token {
+        guard i < span.end, bytes[i] == expected else { return false }
+        // A doubled quote in the field stands for the one quote it is compared with.
+        i += escapedQuotes && expected == CSVScanner.quote ? 2 : 1
+      }
+      return i == span.end
+    case .jsonString(hasEscapes: true):
+      return JSONLineScanner.unescaped(bytes, span.start, span.end) == token
+    case .jsonNumber, .jsonBoolean, .jsonString(hasEscapes: false):
+      return span.count == token.count
+        && (0..<token.count).allSatisfy { bytes[span.start + $0] == token[$0] }
+    case .jsonNull, .jsonContainer, .missing:
+      return false
     }
-    return i == span.end
   }
 
   private func equalsIgnoringCase(
@@ -360,7 +309,12 @@ public struct RecordEvaluator: Sendable {
     _ role: String, _ name: String, _ bytes: UnsafeBufferPointer<UInt8>, _ span: FieldSpan,
     expected: String
   ) -> String {
-    if span.count == 0 { return "empty \(role) in column \(name) (expected \(expected))" }
+    switch span.kind {
+    case .missing: return "no \(role) key \(name) in the record"
+    case .jsonNull: return "the \(role) \(name) is null (expected \(expected))"
+    default:
+      if span.count == 0 { return "empty \(role) in column \(name) (expected \(expected))" }
+    }
     var reason = ""
     if role == "label", case .tokens = rules.labels {
       // Only the tokens are labels: a number is no more out of range than any other text.
@@ -378,7 +332,7 @@ public struct RecordEvaluator: Sendable {
       + " (expected \(expected)\(reason))"
   }
 
-  private func tooFewFields(_ found: Int) -> String {
+  func tooFewFields(_ found: Int) -> String {
     var columns: [(Int, String)] = [(layout.label, layout.names.label)]
     for (k, column) in layout.predictions.enumerated() {
       columns.append((column, layout.names.predictions[k]))

@@ -44,13 +44,6 @@ final class ChunkProducer: Sendable {
     let source = try PrefixedSource.decoding(raw, name: input.name)
     var reader = Fill(source: source, raw: raw, producer: self)
     let format = options.format ?? InputFormat.inferred(fromName: input.name)
-    let delimiter: UInt8
-    switch format {
-    case .csv: delimiter = options.delimiter ?? UInt8(ascii: ",")
-    case .tsv: delimiter = options.delimiter ?? UInt8(ascii: "\t")
-    case .jsonl:
-      throw BCEError(.usage, place: input.name, "the JSON Lines format is not supported yet")
-    }
 
     var chunk = pool.take()
     chunk.input = index
@@ -61,25 +54,36 @@ final class ChunkProducer: Sendable {
       try reader.fill(chunk)
     }
     // A UTF-8 byte-order mark at the very start is skipped.
-    if chunk.filled >= 3 && chunk.storage.load(as: (UInt8, UInt8, UInt8).self) == (0xEF, 0xBB, 0xBF)
+    if chunk.filled >= 3
+      && chunk.storage.load(as: (UInt8, UInt8, UInt8).self) == (0xEF, 0xBB, 0xBF)
     {
       chunk.recordsStart = 3
     }
-    guard let first = try firstRecord(of: chunk, delimiter: delimiter, reader: &reader) else {
-      pool.give(chunk)  // an empty input (or blank lines only): no records, no columns
-      return
+
+    let evaluator: RecordEvaluator
+    switch format {
+    case .jsonl:
+      let (layout, keys) = try options.columns.resolveKeys(input: input.name)
+      evaluator = RecordEvaluator(
+        format: .jsonLines(keys: keys), layout: layout, rules: options.rules)
+    case .csv, .tsv:
+      let delimiter = options.delimiter ?? (format == .tsv ? UInt8(ascii: "\t") : UInt8(ascii: ","))
+      guard let first = try firstRecord(of: chunk, delimiter: delimiter, reader: &reader) else {
+        pool.give(chunk)  // an empty input (or blank lines only): no records, no columns
+        return
+      }
+      let fields = CSVScanner.fields(
+        of: UnsafeRawBufferPointer(
+          start: chunk.storage + first.start, count: first.contentEnd - first.start),
+        delimiter: delimiter)
+      let layout = try options.columns.resolve(
+        header: options.hasHeader ? fields : nil, fieldCount: fields.count, input: input.name)
+      if options.hasHeader {
+        chunk.linesBefore = first.lines
+        chunk.recordsStart = first.end
+      }
+      evaluator = RecordEvaluator(delimiter: delimiter, layout: layout, rules: options.rules)
     }
-    let fields = CSVScanner.fields(
-      of: UnsafeRawBufferPointer(
-        start: chunk.storage + first.start, count: first.contentEnd - first.start),
-      delimiter: delimiter)
-    let layout = try options.columns.resolve(
-      header: options.hasHeader ? fields : nil, fieldCount: fields.count, input: input.name)
-    if options.hasHeader {
-      chunk.linesBefore = first.lines
-      chunk.recordsStart = first.end
-    }
-    let evaluator = RecordEvaluator(delimiter: delimiter, layout: layout, rules: options.rules)
     chunk.evaluator = evaluator
 
     while true {
@@ -99,7 +103,7 @@ final class ChunkProducer: Sendable {
       }
       let pending = UnsafeRawBufferPointer(
         start: chunk.storage + chunk.recordsStart, count: chunk.filled - chunk.recordsStart)
-      guard let end = CSVScanner.lastRecordEnd(in: pending, delimiter: delimiter) else {
+      guard let end = evaluator.format.lastRecordEnd(in: pending) else {
         chunk.grow()  // one record longer than the chunk: make room for the rest of it
         continue
       }
