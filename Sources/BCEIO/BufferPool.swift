@@ -1,26 +1,29 @@
 import Dispatch
 import Synchronization
 
-/// A fixed set of chunk buffers; taking one blocks until one is free.
+/// At most `count` chunk buffers, made when first needed; taking one blocks until one is free.
 ///
 /// The pool bounds the pipeline's memory: the reader cannot run further ahead than the
 /// buffers allow, whatever the size of the input.
 final class BufferPool: Sendable {
-  private let free: Mutex<[ChunkBuffer]>
+  /// Buffers given back and not yet taken again.
+  private let free = Mutex<[ChunkBuffer]>([])
   private let available: DispatchSemaphore
+  private let capacity: Int
 
   init(count: Int, capacity: Int) {
-    free = Mutex((0..<count).map { _ in ChunkBuffer(capacity: capacity) })
+    self.capacity = capacity
     // Start at 0 and signal: libdispatch traps when a semaphore is released with a value
     // below its initial one, which would happen if the pool died with buffers taken.
     available = DispatchSemaphore(value: 0)
     for _ in 0..<count { available.signal() }
   }
 
-  /// A free buffer, reset; blocks until one is returned if none is free.
+  /// A free buffer, reset; blocks until one is returned if all `count` are taken.
   func take() -> ChunkBuffer {
     available.wait()
-    return free.withLock { $0.removeLast() }
+    // A permit without a free buffer means fewer than `count` have been made: make one.
+    return free.withLock { $0.popLast() } ?? ChunkBuffer(capacity: capacity)
   }
 
   /// Returns a buffer taken from this pool.
