@@ -1,66 +1,66 @@
 /// An exact sum of doubles: the mathematical sum of every term added, rounded once.
 ///
-/// `ExactSum` is a fixed-point "superaccumulator" wide enough for the whole double range.
-/// Every finite double is an integer multiple of 2⁻¹⁰⁷⁴, so the sum of any number of them is
-/// too; the accumulator keeps that integer in 68 signed 64-bit limbs that each carry a
-/// radix-2³² digit. Adding a term splits its 53-bit significand over (at most) three
-/// adjacent limbs with plain integer adds; carries between limbs are deferred, because a limb
-/// has 31 bits of headroom above its digit, and are propagated only every 2³⁰ adds and
-/// before reading the value. Infinities and NaNs are counted apart from the finite part.
+/// Every finite double is an integer multiple of 2⁻¹⁰⁷⁴, so any sum of them is too, and
+/// integer addition is exact, associative and commutative. `ExactSum` keeps that integer in
+/// fixed point, so the result does not depend on the order in which terms are added or on
+/// how partial sums are merged: this is what makes `bce`'s results bitwise identical for any
+/// thread count, chunk size or split of the input.
 ///
-/// Because integer addition is associative and commutative, the result does not depend on
-/// the order in which terms are added or on how partial sums are merged: this is what makes
-/// `bce`'s results bitwise identical for any thread count, chunk size or split of the input.
+/// The terms of a prediction log — losses, labels, probabilities, weights — nearly all lie
+/// within a narrow band of magnitudes, so the sum keeps a 224-bit window of the fixed-point
+/// integer (bits of weight 2⁻¹¹⁴ to 2¹¹⁰) inline, in seven signed limbs that each carry a
+/// radix-2³² digit. A term whose significand falls in the window — 2⁻⁶² ≤ |x| < 2⁹⁸ —
+/// is added with three integer adds;
+/// carries between limbs are deferred and propagated every 2³⁰ adds. Any other term —
+/// tiny, huge, infinite or NaN — goes to a ``WideSum`` that covers the whole double range,
+/// allocated only when the first such term arrives. The value is the two parts added exactly
+/// and rounded once, to nearest, ties to even.
 ///
-/// - Complexity: `add` is O(1) (a few integer operations); `merge` and `value` are O(68).
+/// The inline part is 72 bytes, so a tally per group stays small.
+///
+/// - Complexity: `add` is O(1); `merge` and `value` are O(1) for the window and O(68) once a
+///   wide part exists.
 public struct ExactSum: Sendable {
-  /// Number of limbs; limb `i` has weight 2^(32·i − 1074).
-  ///
-  /// Terms reach limb 65 at most (the top bit of the largest double has weight 2¹⁰²³); the
-  /// two limbs above hold the carries of sums beyond the double range, up to 2⁶³ terms.
-  static let limbCount = 68
-  static let digitBits: Int64 = 32
-  /// Adds allowed between carry propagations. A limb receives less than 2³² in magnitude per
-  /// add and holds less than 2³² after propagation, so 2³⁰ adds keep it far below 2⁶³.
-  static let addsBetweenCarries = 1 << 30
+  /// The ``WideSum`` limb that window limb 0 stands for (weight 2^(32·30 − 1074) = 2⁻¹¹⁴).
+  static let windowBase = 30
+  static let windowLimbs = 7
+  /// A window limb holding more than this after carry propagation is moved to the wide part.
+  static let spillThreshold: Int64 = 1 << 40
 
-  /// The digits. Invariant: after `normalize()`, limbs 0..<67 are in [0, 2³²) and limb 67
-  /// carries the sign; between normalizations every limb stays below 2⁶² in magnitude.
-  var limbs: InlineArray<68, Int64>
-  /// Adds since the last carry propagation.
+  /// Window limb `i` has weight 2^(32·(30 + i) − 1074). Invariant: every limb stays below
+  /// 2⁶² in magnitude (digits below 2³² per add, 2³⁰ adds between propagations, and the top
+  /// limb spilled to `wide` when it grows past 2⁴⁰).
+  var window: InlineArray<7, Int64>
+  /// Adds to the window since the last carry propagation.
   var pendingAdds: Int
-  /// Number of +∞ terms added.
-  public private(set) var positiveInfinities: Int
-  /// Number of −∞ terms added.
-  public private(set) var negativeInfinities: Int
-  /// Number of NaN terms added.
-  public private(set) var nans: Int
+  /// Terms outside the window, and limbs spilled from it; `nil` until needed. Shared between
+  /// copies until one of them changes it (copy on write).
+  private var wide: WideBox?
 
   /// An empty sum (value +0).
   public init() {
-    limbs = InlineArray(repeating: 0)
+    window = InlineArray(repeating: 0)
     pendingAdds = 0
-    positiveInfinities = 0
-    negativeInfinities = 0
-    nans = 0
+    wide = nil
   }
 
   /// Adds one term exactly.
   ///
-  /// - Complexity: O(1); every 2³⁰ adds, one O(68) carry propagation.
+  /// - Complexity: O(1); every 2³⁰ adds, one carry propagation over the window.
   public mutating func add(_ x: Double) {
     let bits = x.bitPattern
+    if bits << 1 == 0 { return }  // ±0
     let biased = Int((bits >> 52) & 0x7FF)
-    if biased == 0x7FF {
-      addNonFinite(x)
+    // The term is significand · 2^(offset − 1074), offset = max(biased, 1) − 1; its digits
+    // go to wide limbs offset/32 ... offset/32 + 2.
+    let offset = (biased == 0 ? 1 : biased) &- 1
+    let index = (offset &>> 5) &- ExactSum.windowBase
+    guard biased != 0x7FF, UInt(bitPattern: index) <= UInt(ExactSum.windowLimbs - 3) else {
+      addWide(x)
       return
     }
     var significand = bits & 0x000F_FFFF_FFFF_FFFF
     if biased != 0 { significand |= 0x0010_0000_0000_0000 }
-    if significand == 0 { return }
-    // The term is significand · 2^(max(biased, 1) − 1075) = significand · 2^(offset − 1074).
-    let offset = (biased == 0 ? 1 : biased) &- 1
-    let index = offset &>> 5
     let shift = UInt64(offset & 31)
     let low = significand &<< shift
     let high = shift == 0 ? 0 : significand &>> (64 &- shift)
@@ -68,157 +68,102 @@ public struct ExactSum: Sendable {
     let digit1 = Int64(low &>> 32)
     let digit2 = Int64(high)
     if bits >> 63 == 0 {
-      limbs[unchecked: index] &+= digit0
-      limbs[unchecked: index &+ 1] &+= digit1
-      limbs[unchecked: index &+ 2] &+= digit2
+      window[unchecked: index] &+= digit0
+      window[unchecked: index &+ 1] &+= digit1
+      window[unchecked: index &+ 2] &+= digit2
     } else {
-      limbs[unchecked: index] &-= digit0
-      limbs[unchecked: index &+ 1] &-= digit1
-      limbs[unchecked: index &+ 2] &-= digit2
+      window[unchecked: index] &-= digit0
+      window[unchecked: index &+ 1] &-= digit1
+      window[unchecked: index &+ 2] &-= digit2
     }
     pendingAdds &+= 1
-    if pendingAdds >= ExactSum.addsBetweenCarries { normalize() }
+    if pendingAdds >= WideSum.addsBetweenCarries { normalize() }
   }
 
-  mutating func addNonFinite(_ x: Double) {
-    if x.isNaN {
-      nans += 1
-    } else if x > 0 {
-      positiveInfinities += 1
-    } else {
-      negativeInfinities += 1
+  private mutating func addWide(_ x: Double) {
+    uniqueWide().sum.add(x)
+  }
+
+  /// The wide part, made if missing and copied if shared.
+  private mutating func uniqueWide() -> WideBox {
+    if wide == nil {
+      wide = WideBox(WideSum())
+    } else if !isKnownUniquelyReferenced(&wide!) {
+      wide = WideBox(wide!.sum)
     }
+    return wide!
+  }
+
+  /// Propagates the window's carries; moves a top limb that grew large to the wide part.
+  mutating func normalize() {
+    var carry: Int64 = 0
+    for i in 0..<(ExactSum.windowLimbs - 1) {
+      let v = window[unchecked: i] &+ carry
+      carry = v >> 32  // arithmetic shift: floor division by 2³²
+      window[unchecked: i] = v & 0xFFFF_FFFF
+    }
+    let top = ExactSum.windowLimbs - 1
+    window[unchecked: top] &+= carry
+    if abs(window[unchecked: top]) > ExactSum.spillThreshold {
+      uniqueWide().sum.addToLimb(ExactSum.windowBase + top, window[unchecked: top])
+      window[unchecked: top] = 0
+    }
+    pendingAdds = 0
   }
 
   /// Adds every term of another sum, exactly.
   ///
-  /// - Complexity: O(68).
+  /// - Complexity: O(1), or O(68) when either sum has a wide part.
   public mutating func merge(_ other: ExactSum) {
     var other = other
     other.normalize()
     normalize()
-    for i in 0..<ExactSum.limbCount {
-      limbs[unchecked: i] &+= other.limbs[unchecked: i]
+    for i in 0..<ExactSum.windowLimbs {
+      window[unchecked: i] &+= other.window[unchecked: i]
     }
+    // Each limb now holds at most two normalized digits: as much as a single add leaves.
     pendingAdds = 1
-    positiveInfinities += other.positiveInfinities
-    negativeInfinities += other.negativeInfinities
-    nans += other.nans
+    if let otherWide = other.wide {
+      uniqueWide().sum.merge(otherWide.sum)
+    }
   }
 
-  /// Propagates the deferred carries so that limbs 0..<67 are in [0, 2³²).
-  mutating func normalize() {
-    var carry: Int64 = 0
-    for i in 0..<(ExactSum.limbCount - 1) {
-      let v = limbs[unchecked: i] &+ carry
-      carry = v >> ExactSum.digitBits  // arithmetic shift: floor division by 2³²
-      limbs[unchecked: i] = v & 0xFFFF_FFFF
+  /// Both parts as one ``WideSum``.
+  var wideValue: WideSum {
+    var sum = wide?.sum ?? WideSum()
+    for i in 0..<ExactSum.windowLimbs {
+      sum.addToLimb(ExactSum.windowBase + i, window[unchecked: i])
     }
-    limbs[unchecked: ExactSum.limbCount - 1] &+= carry
-    pendingAdds = 0
+    return sum
   }
 
   /// The exact sum rounded once to the nearest double (ties to even).
   ///
   /// A sum whose exact value lies beyond the double range rounds to ±∞. With non-finite
   /// terms, the value is what IEEE arithmetic gives: +∞ and −∞ together, or any NaN, make NaN.
-  public var value: Double {
-    if nans > 0 || (positiveInfinities > 0 && negativeInfinities > 0) { return .nan }
-    if positiveInfinities > 0 { return .infinity }
-    if negativeInfinities > 0 { return -.infinity }
-    var copy = self
-    copy.normalize()
-    let negative = copy.limbs[unchecked: ExactSum.limbCount - 1] < 0
-    if negative { copy.negate() }
-    let magnitude = copy.roundedMagnitude()
-    return negative ? -magnitude : magnitude
-  }
+  public var value: Double { wideValue.value }
 
-  /// Replaces a normalized value by its negation, normalized again.
-  private mutating func negate() {
-    for i in 0..<ExactSum.limbCount {
-      limbs[unchecked: i] = 0 &- limbs[unchecked: i]
-    }
-    normalize()
-  }
-
-  /// The value of a normalized, non-negative accumulator, rounded to the nearest double.
-  private func roundedMagnitude() -> Double {
-    // The integer N with value N · 2⁻¹⁰⁷⁴; the top limb may hold more than 32 bits.
-    var top = ExactSum.limbCount - 1
-    while top >= 0 && limbs[unchecked: top] == 0 { top -= 1 }
-    if top < 0 { return 0 }
-    let topBits = 64 - UInt64(limbs[unchecked: top]).leadingZeroBitCount
-    let bitLength = top * 32 + topBits
-    if bitLength <= 53 {
-      // Exactly representable: N < 2⁵³ and N · 2⁻¹⁰⁷⁴ is a multiple of the subnormal step.
-      return Double(bits(below: bitLength, count: bitLength)) * Double.leastNonzeroMagnitude
-    }
-    // The top 64 bits of N, and whether any bit below them is set.
-    // With fewer than 64 bits, the window is N itself, moved to the top.
-    let window =
-      bitLength >= 64
-      ? bits(below: bitLength, count: 64)
-      : bits(below: bitLength, count: bitLength) << UInt64(64 - bitLength)
-    let sticky = anyBitSet(below: bitLength - 64)
-    var significand = window >> 11
-    let dropped = window & 0x7FF
-    let half: UInt64 = 0x400
-    if dropped > half || (dropped == half && (sticky || significand & 1 == 1)) {
-      significand += 1
-    }
-    var exponentBits = bitLength - 52  // biased exponent of 2^(bitLength − 1 − 1074)
-    if significand == 1 << 53 {
-      significand >>= 1
-      exponentBits += 1
-    }
-    if exponentBits >= 0x7FF { return .infinity }
-    return Double(
-      bitPattern: UInt64(exponentBits) << 52 | (significand & 0x000F_FFFF_FFFF_FFFF))
-  }
-
-  /// The `count` (≤ 64) bits of N just below bit position `end`, as an integer.
-  private func bits(below end: Int, count: Int) -> UInt64 {
-    var result: UInt64 = 0
-    var position = end - count
-    // Assemble bit by limb: each step takes the part of one limb that falls in range.
-    var taken = 0
-    while taken < count {
-      let index = position >> 5
-      let within = position & 31
-      let available = index == ExactSum.limbCount - 1 ? 64 - within : 32 - within
-      let take = min(available, count - taken)
-      let limb = UInt64(bitPattern: limbs[unchecked: index]) >> UInt64(within)
-      let part = take == 64 ? limb : limb & ((1 << UInt64(take)) - 1)
-      result |= part << UInt64(taken)
-      taken += take
-      position += take
-    }
-    return result
-  }
-
-  /// Whether any bit of N below position `end` is set.
-  private func anyBitSet(below end: Int) -> Bool {
-    if end <= 0 { return false }
-    let index = end >> 5
-    for i in 0..<index where limbs[unchecked: i] != 0 { return true }
-    let within = end & 31
-    if within == 0 { return false }
-    return UInt64(limbs[unchecked: index]) & ((1 << UInt64(within)) - 1) != 0
-  }
+  /// Number of +∞ terms added.
+  public var positiveInfinities: Int { wide?.sum.positiveInfinities ?? 0 }
+  /// Number of −∞ terms added.
+  public var negativeInfinities: Int { wide?.sum.negativeInfinities ?? 0 }
+  /// Number of NaN terms added.
+  public var nans: Int { wide?.sum.nans ?? 0 }
 }
 
 extension ExactSum: Equatable {
-  /// Two sums are equal when they hold the same exact value and the same non-finite counts.
+  /// Two sums are equal when they hold the same exact value and the same non-finite counts,
+  /// however their terms were split between the window and the wide part.
   public static func == (lhs: ExactSum, rhs: ExactSum) -> Bool {
-    var a = lhs
-    var b = rhs
-    a.normalize()
-    b.normalize()
-    for i in 0..<ExactSum.limbCount where a.limbs[unchecked: i] != b.limbs[unchecked: i] {
-      return false
-    }
-    return a.positiveInfinities == b.positiveInfinities
-      && a.negativeInfinities == b.negativeInfinities && a.nans == b.nans
+    lhs.wideValue == rhs.wideValue
   }
+}
+
+/// A ``WideSum`` on the heap, so that an ``ExactSum`` without one stays small.
+final class WideBox: @unchecked Sendable {
+  // @unchecked: `ExactSum` copies the box before changing a shared one (copy on write), so a
+  // box that can be seen from two threads is never written.
+  var sum: WideSum
+
+  init(_ sum: WideSum) { self.sum = sum }
 }

@@ -110,23 +110,39 @@ private func permutations<T>(_ elements: [T]) -> [[T]] {
   return result
 }
 
-/// The accumulator state after `count` adds of `x`, built directly in the limbs, so that
-/// tests can reach the carry propagation that real adds reach only after 2³⁰ terms (about a
+private func wideAccumulate(_ terms: some Sequence<Double>) -> WideSum {
+  var sum = WideSum()
+  for term in terms { sum.add(term) }
+  return sum
+}
+
+/// The `WideSum` state after `count` adds of `x`, built directly in the limbs, so that tests
+/// can reach the carry propagation that real adds reach only after 2³⁰ terms (about a
 /// minute in a debug build).
-private func repeatedAdds(of x: Double, count: Int) -> ExactSum {
-  var one = ExactSum()
-  one.add(x)
-  var sum = ExactSum()
-  for i in 0..<ExactSum.limbCount {
+private func repeatedAdds(of x: Double, count: Int) -> WideSum {
+  let one = wideAccumulate([x])
+  var sum = WideSum()
+  for i in 0..<WideSum.limbCount {
     sum.limbs[i] = one.limbs[i] * Int64(count)
   }
   sum.pendingAdds = count
   return sum
 }
 
+/// The same for the window of an `ExactSum` (`x` must fall in the window).
+private func repeatedWindowAdds(of x: Double, count: Int) -> ExactSum {
+  let one = accumulate([x])
+  var sum = ExactSum()
+  for i in 0..<ExactSum.windowLimbs {
+    sum.window[i] = one.window[i] * Int64(count)
+  }
+  sum.pendingAdds = count
+  return sum
+}
+
 /// Whether the limbs are in the normalized form: digits in [0, 2³²) below the top limb.
-private func isNormalized(_ sum: ExactSum) -> Bool {
-  (0..<(ExactSum.limbCount - 1)).allSatisfy { sum.limbs[$0] >= 0 && sum.limbs[$0] < 1 << 32 }
+private func isNormalized(_ sum: WideSum) -> Bool {
+  (0..<(WideSum.limbCount - 1)).allSatisfy { sum.limbs[$0] >= 0 && sum.limbs[$0] < 1 << 32 }
 }
 
 // MARK: Tests
@@ -380,9 +396,9 @@ private func isNormalized(_ sum: ExactSum) -> Bool {
 
   @Test func repeatedAddsHelperMatchesRealAdds() {
     for x in [0x1.fffffffffffffp1000, -0x1.fffffffffffffp-1000, 3.0, -0x1p-1074] {
-      let real = accumulate(repeatElement(x, count: 1000))
+      let real = wideAccumulate(repeatElement(x, count: 1000))
       let built = repeatedAdds(of: x, count: 1000)
-      #expect((0..<ExactSum.limbCount).allSatisfy { real.limbs[$0] == built.limbs[$0] })
+      #expect((0..<WideSum.limbCount).allSatisfy { real.limbs[$0] == built.limbs[$0] })
       #expect(real.pendingAdds == built.pendingAdds)
     }
   }
@@ -390,7 +406,7 @@ private func isNormalized(_ sum: ExactSum) -> Bool {
   /// The deferred-carry bound: after 2³⁰ − 1 adds whose digits are all saturated, the 2³⁰th
   /// add propagates the carries, and the value is still exact.
   @Test func carryPropagationAfterTheMaximumPendingAdds() {
-    let m = ExactSum.addsBetweenCarries
+    let m = WideSum.addsBetweenCarries
     #expect(m == 1 << 30)
     // All-ones significands at every shift within a limb saturate the digits (2³² − 1).
     var terms: [Double] = []
@@ -420,7 +436,7 @@ private func isNormalized(_ sum: ExactSum) -> Bool {
   }
 
   @Test func mergeOfSumsWithMaximumPendingAdds() {
-    let m = ExactSum.addsBetweenCarries - 1
+    let m = WideSum.addsBetweenCarries - 1
     let xs = [0x1.fffffffffffffp900, -0x1.fffffffffffffp-1000, 0x1.fffffffffffffp-40, 7.0]
     for x in xs {
       for y in xs {
@@ -429,7 +445,7 @@ private func isNormalized(_ sum: ExactSum) -> Bool {
         a.merge(b)
         // Both sides were normalized before their digits were added.
         #expect(
-          (0..<(ExactSum.limbCount - 1)).allSatisfy { a.limbs[$0] >= 0 && a.limbs[$0] < 1 << 33 })
+          (0..<(WideSum.limbCount - 1)).allSatisfy { a.limbs[$0] >= 0 && a.limbs[$0] < 1 << 33 })
         let want = FsumReference.sum([0x1p30 * x, -x, 0x1p30 * y, -y])!
         #expect(sameBits(a.value, want), "\(x), \(y)")
         // After a merge, adds continue from a fresh carry budget.
@@ -442,6 +458,61 @@ private func isNormalized(_ sum: ExactSum) -> Bool {
         c.add(x)
         #expect(c == a)
       }
+    }
+  }
+
+  /// The window's deferred-carry bound, as for the wide sum: saturated digits for 2³⁰ adds.
+  @Test func windowCarryPropagationAfterTheMaximumPendingAdds() {
+    let m = WideSum.addsBetweenCarries
+    // Terms whose digits land in every window limb, all-ones significands included.
+    var terms: [Double] = [0x1.fffffffffffffp-60, 0x1.fffffffffffffp0, 0x1.fffffffffffffp50]
+    terms += [0x1p-62, 0x1.fffffffffffffp97, 0x1.8p-3, 36.04365338911715]
+    terms += terms.map { -$0 }
+    for x in terms {
+      var sum = repeatedWindowAdds(of: x, count: m - 1)
+      #expect(sum.positiveInfinities == 0)
+      sum.add(x)
+      #expect(sum.pendingAdds == 0, "\(x)")
+      #expect(sameBits(sum.value, 0x1p30 * x), "\(x)")
+      sum.add(x)
+      #expect(sameBits(sum.value, Double(m + 1) * x), "\(x)")
+      var merged = repeatedWindowAdds(of: x, count: m - 1)
+      merged.merge(repeatedWindowAdds(of: x, count: m - 1))
+      #expect(sameBits(merged.value, FsumReference.sum([0x1p31 * x, -2 * x])!), "\(x)")
+    }
+  }
+
+  /// Terms on both sides of each window edge, and spills of a large top limb, give the same
+  /// exact sums as the wide accumulator alone.
+  @Test func windowEdgesAgreeWithTheWideSum() {
+    var rng = SplitMix64(seed: 0xED6E)
+    // Biased exponents around the window's bottom (2⁻¹¹⁴ + 52 bits) and top (2¹¹⁰).
+    let edges = [(1023 - 114 - 8)...(1023 - 114 + 60), (1023 + 40)...(1023 + 115), 1...2046]
+    for _ in 0..<2000 {
+      let count = Int.random(in: 1...40, using: &rng)
+      var terms: [Double] = []
+      for _ in 0..<count {
+        let exponents = edges[Int.random(in: 0..<edges.count, using: &rng)]
+        terms.append(randomDouble(&rng, biased: exponents))
+      }
+      let exact = accumulate(terms)
+      let wide = wideAccumulate(terms)
+      #expect(sameBits(exact.value, wide.value), "\(terms)")
+      var split = accumulate(terms.prefix(count / 2))
+      split.merge(accumulate(terms.dropFirst(count / 2)))
+      #expect(split == exact)
+    }
+    // A top limb that grows past the spill threshold moves to the wide part exactly.
+    var big = repeatedWindowAdds(of: 0x1.fffffffffffffp97, count: (1 << 30) - 1)
+    big.add(0x1.fffffffffffffp97)
+    big.add(0x1p-62)
+    #expect(sameBits(big.value, 0x1p30 * 0x1.fffffffffffffp97))
+    #expect(big.window[ExactSum.windowLimbs - 1] == 0)
+    // Window terms: the whole significand must fit, so about 2⁻⁶² ≤ |x| < 2⁹⁸.
+    for (x, inWindow) in [(0x1p-62, true), (0x1p-63, false), (0x1p97, true), (0x1p98, false)] {
+      let one = accumulate([x])
+      #expect(one.window.indices.contains { one.window[$0] != 0 } == inWindow, "\(x)")
+      #expect(sameBits(one.value, x))
     }
   }
 
