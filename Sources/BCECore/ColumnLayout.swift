@@ -3,15 +3,26 @@ public struct ColumnSelection: Sendable, Hashable {
   public var label: ColumnSelector
   public var predictions: [ColumnSelector]
   public var weight: ColumnSelector?
+  /// The column whose distinct values each get a result of their own.
+  public var group: ColumnSelector?
 
   public init(
     label: ColumnSelector = .name("label"),
     predictions: [ColumnSelector] = [.name("pred")],
-    weight: ColumnSelector? = nil
+    weight: ColumnSelector? = nil,
+    group: ColumnSelector? = nil
   ) {
     self.label = label
     self.predictions = predictions
     self.weight = weight
+    self.group = group
+  }
+
+  /// How messages name the selected columns.
+  var names: ColumnNames {
+    ColumnNames(
+      label: label.description, predictions: predictions.map(\.description),
+      weight: weight?.description, group: group?.description)
   }
 
   /// Resolves every selector against one input's header.
@@ -44,15 +55,16 @@ public struct ColumnSelection: Sendable, Hashable {
     let weightIndex = try weight.map { (selector) throws(BCEError) in
       try position(selector, "weight")
     }
+    let groupIndex = try group.map { (selector) throws(BCEError) in
+      try position(selector, "group-by")
+    }
     return ColumnLayout(
-      label: labelIndex, predictions: predictionIndexes, weight: weightIndex,
-      names: ColumnNames(
-        label: label.description, predictions: predictions.map(\.description),
-        weight: weight?.description))
+      label: labelIndex, predictions: predictionIndexes, weight: weightIndex, group: groupIndex,
+      names: names)
   }
 
   /// Resolves the selection for JSON Lines, where columns are keys: the layout's positions
-  /// index the returned keys (label, then weight, then predictions).
+  /// index the returned keys (label, then weight, then group, then predictions).
   ///
   /// - Throws: a usage error for a column selected by index, which JSON Lines does not have.
   public func resolveKeys(input: String) throws(BCEError) -> (ColumnLayout, [[UInt8]]) {
@@ -70,13 +82,14 @@ public struct ColumnSelection: Sendable, Hashable {
     let weightPosition = try weight.map { (selector) throws(BCEError) in
       try key(selector, "weight")
     }
+    let groupPosition = try group.map { (selector) throws(BCEError) in
+      try key(selector, "group-by")
+    }
     var predictionPositions: [Int] = []
     for selector in predictions { predictionPositions.append(try key(selector, "prediction")) }
     let layout = ColumnLayout(
       label: labelPosition, predictions: predictionPositions, weight: weightPosition,
-      names: ColumnNames(
-        label: label.description, predictions: predictions.map(\.description),
-        weight: weight?.description))
+      group: groupPosition, names: names)
     return (layout, keys)
   }
 }
@@ -86,19 +99,23 @@ public struct ColumnLayout: Sendable, Hashable {
   public let label: Int
   public let predictions: [Int]
   public let weight: Int?
+  public let group: Int?
   /// The number of leading fields a record must have: one past the last selected position.
   public let fieldsNeeded: Int
   /// How messages name the columns.
   public let names: ColumnNames
 
-  public init(label: Int, predictions: [Int], weight: Int?, names: ColumnNames) {
+  public init(
+    label: Int, predictions: [Int], weight: Int?, group: Int? = nil, names: ColumnNames
+  ) {
     precondition(!predictions.isEmpty, "at least one prediction column")
     precondition(names.predictions.count == predictions.count, "one name per prediction column")
     self.label = label
     self.predictions = predictions
     self.weight = weight
+    self.group = group
     self.names = names
-    fieldsNeeded = max(label, predictions.max()!, weight ?? 0) + 1
+    fieldsNeeded = max(label, predictions.max()!, weight ?? 0, group ?? 0) + 1
   }
 }
 
@@ -107,10 +124,12 @@ public struct ColumnNames: Sendable, Hashable {
   public let label: String
   public let predictions: [String]
   public let weight: String?
+  public let group: String?
 
-  public init(label: String, predictions: [String], weight: String?) {
+  public init(label: String, predictions: [String], weight: String?, group: String? = nil) {
     self.label = label
     self.predictions = predictions
     self.weight = weight
+    self.group = group
   }
 }

@@ -79,7 +79,8 @@ public struct Report: Sendable, Equatable {
   public var bytesRead: Int
   /// Bytes of records after decompression.
   public var bytesDecompressed: Int
-  /// For each prediction column in the order given, the overall row.
+  /// For each prediction column in the order given, the overall row, then one row per group
+  /// in ascending byte order of the group value.
   public var results: [ResultRow]
 
   /// The report of a finished tally.
@@ -93,8 +94,19 @@ public struct Report: Sendable, Equatable {
     skipped = tally.skipped
     self.bytesRead = bytesRead
     self.bytesDecompressed = bytesDecompressed
-    results = zip(predictionNames, tally.predictions).map { name, predictionTally in
-      ResultRow(prediction: name, group: nil, metrics: Metrics(predictionTally))
+    let groupOrder = tally.groups?.sortedGroups() ?? []
+    var rows: [ResultRow] = []
+    for (k, name) in predictionNames.enumerated() {
+      rows.append(
+        ResultRow(prediction: name, group: nil, metrics: Metrics(tally.overall(column: k))))
+      for g in groupOrder {
+        let groups = tally.groups!
+        rows.append(
+          ResultRow(
+            prediction: name, group: String(decoding: groups.key(g), as: UTF8.self),
+            metrics: Metrics(groups.tally(group: g, column: k))))
+      }
     }
+    results = rows
   }
 }

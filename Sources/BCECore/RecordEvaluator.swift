@@ -43,8 +43,8 @@ public struct ChunkResult: Sendable {
   /// Whether evaluation stopped at an invalid record (without `skipInvalid`).
   public var failed = false
 
-  public init(predictionColumns: Int) {
-    tally = Tally(predictionColumns: predictionColumns)
+  public init(predictionColumns: Int, grouped: Bool = false) {
+    tally = Tally(predictionColumns: predictionColumns, grouped: grouped)
   }
 }
 
@@ -128,7 +128,8 @@ public struct RecordEvaluator: Sendable {
   ///
   /// - Complexity: O(n) in the chunk's bytes.
   public func evaluate(_ chunk: UnsafeRawBufferPointer) -> ChunkResult {
-    var result = ChunkResult(predictionColumns: layout.predictions.count)
+    var result = ChunkResult(
+      predictionColumns: layout.predictions.count, grouped: layout.group != nil)
     guard chunk.count > 0 else { return result }
     let bytes = chunk.assumingMemoryBound(to: UInt8.self)
     withUnsafeTemporaryAllocation(of: FieldSpan.self, capacity: layout.fieldsNeeded) { spans in
@@ -205,15 +206,66 @@ public struct RecordEvaluator: Sendable {
       }
       predictions[k] = value
     }
+    var group = -1
+    if let groupColumn = layout.group {
+      let span = spans[groupColumn]
+      guard let found = findGroup(bytes, span, in: &tally.groups!) else {
+        return invalid("group", layout.names.group!, bytes, span, expected: "a value")
+      }
+      group = found
+    }
     for k in 0..<layout.predictions.count {
       let prediction = predictions[k]
       let loss = formula.loss(label: label, prediction: prediction)
-      tally.predictions[k].add(
-        weight: weight, label: label, probability: formula.probability(prediction: prediction),
-        loss: loss)
-      if formula.clips(prediction: prediction) { tally.predictions[k].clipped += 1 }
+      let probability = formula.probability(prediction: prediction)
+      let clipped = formula.clips(prediction: prediction)
+      if group >= 0 {
+        // Only the group's tally: the overall one is the exact sum of the groups' tallies.
+        tally.groups!.add(
+          group: group, column: k, weight: weight, label: label, probability: probability,
+          loss: loss, clipped: clipped)
+      } else {
+        tally.predictions[k].add(
+          weight: weight, label: label, probability: probability, loss: loss)
+        if clipped { tally.predictions[k].clipped += 1 }
+      }
     }
     return nil
+  }
+
+  /// The group of a record: the group field's value — CSV text after unquoting, a JSON
+  /// number or `true`/`false` as written, a JSON string's content — found or added in
+  /// `groups`. `nil` for a JSON `null`, object, array or missing key.
+  private func findGroup(
+    _ bytes: UnsafeBufferPointer<UInt8>, _ span: FieldSpan, in groups: inout GroupTallies
+  ) -> Int? {
+    let start = bytes.baseAddress! + span.start
+    switch span.kind {
+    case .text(escapedQuotes: false), .jsonNumber, .jsonBoolean, .jsonString(hasEscapes: false):
+      return groups.group(forKey: start, count: span.count)
+    case .text(escapedQuotes: true):
+      // Each doubled quote stands for one: copy the field without the second of each pair.
+      return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: span.count) { copy in
+        var n = 0
+        var i = 0
+        while i < span.count {
+          copy[n] = start[i]
+          n += 1
+          i += start[i] == CSVScanner.quote ? 2 : 1
+        }
+        return groups.group(forKey: copy.baseAddress!, count: n)
+      }
+    case .jsonString(hasEscapes: true):
+      let key = JSONLineScanner.unescaped(bytes, span.start, span.end)
+      return key.withUnsafeBufferPointer { decoded in
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(decoded.count, 1)) { copy in
+          for j in 0..<decoded.count { copy[j] = decoded[j] }
+          return groups.group(forKey: copy.baseAddress!, count: decoded.count)
+        }
+      }
+    case .jsonNull, .jsonContainer, .missing:
+      return nil
+    }
   }
 
   /// The number in a field, or `nil` when it is not one.

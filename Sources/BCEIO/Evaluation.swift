@@ -35,7 +35,8 @@ public enum Evaluation {
     thread.start()
 
     var reducer = Reducer(
-      inputCount: inputs.count, predictionColumns: options.columns.predictions.count)
+      inputCount: inputs.count, predictionColumns: options.columns.predictions.count,
+      grouped: options.columns.group != nil)
     var finished = false
     while !finished {
       let items = queue.take(upTo: batchLimit)
@@ -131,8 +132,8 @@ struct Reducer {
   /// Line ends already passed in each input.
   private var lines: [Int]
 
-  init(inputCount: Int, predictionColumns: Int) {
-    tally = Tally(predictionColumns: predictionColumns)
+  init(inputCount: Int, predictionColumns: Int, grouped: Bool) {
+    tally = Tally(predictionColumns: predictionColumns, grouped: grouped)
     lines = Array(repeating: 0, count: inputCount)
   }
 

@@ -43,6 +43,11 @@ struct EvalCommand: ParsableCommand {
   @Option(name: [.short, .long], help: "Sample weight column.")
   var weight: ColumnSelector?
 
+  @Option(
+    name: [.short, .customLong("group-by")],
+    help: "Also report one result per distinct value of this column.")
+  var groupBy: ColumnSelector?
+
   @Option(help: "Exactly these label tokens, as NEG,POS (e.g. -1,1 or no,yes).")
   var labels: LabelTokens?
 
@@ -81,7 +86,7 @@ struct EvalCommand: ParsableCommand {
       throw ValidationError("--threads must be between 1 and 4096, got \(threads)")
     }
     if noHeader {
-      for selector in [label] + predictions + (weight.map { [$0] } ?? []) {
+      for selector in [label] + predictions + [weight, groupBy].compactMap({ $0 }) {
         if case .name(let name) = selector {
           throw ValidationError(
             "--no-header: select columns by 1-based index, not by name ('\(name)')")
@@ -98,7 +103,7 @@ struct EvalCommand: ParsableCommand {
     options.hasHeader = !noHeader
     options.columns = ColumnSelection(
       label: label, predictions: predictions.isEmpty ? [.name("pred")] : predictions,
-      weight: weight)
+      weight: weight, group: groupBy)
     let formula: LossFormula
     if logits {
       formula = .logits

@@ -67,29 +67,35 @@ enum ReportRenderer {
 
   // MARK: Text
 
-  /// An aligned table, one row per result, then one line about the run.
+  /// An aligned table, one row per result (the overall row of each prediction column
+  /// first, then its groups), then one line about the run.
   static func text(_ report: Report, seconds: Double) -> String {
-    let headers = [
-      "pred", "count", "loss_mean", "loss_sum", "label_mean", "pred_mean", "norm_entropy",
+    let grouped = report.results.contains { $0.group != nil }
+    var headers = ["pred"]
+    if grouped { headers.append("group") }
+    headers += [
+      "count", "loss_mean", "loss_sum", "label_mean", "pred_mean", "norm_entropy",
       "calibration", "clipped",
     ]
     var rows = [headers]
     for row in report.results {
       let m = row.metrics
-      var name = row.prediction
-      if let group = row.group { name += " [\(group)]" }
-      rows.append([
-        name, String(m.count), readable(m.lossMean), readable(m.lossSum), readable(m.labelMean),
+      var cells = [row.prediction]
+      if grouped { cells.append(row.group ?? "(all)") }
+      cells += [
+        String(m.count), readable(m.lossMean), readable(m.lossSum), readable(m.labelMean),
         readable(m.predictionMean), readable(m.normalizedEntropy), readable(m.calibration),
         String(m.clipped),
-      ])
+      ]
+      rows.append(cells)
     }
+    let textColumns = grouped ? 2 : 1
     let widths = headers.indices.map { column in rows.map { $0[column].count }.max()! }
     var out = ""
     for row in rows {
       let cells = row.indices.map { column -> String in
         let padding = String(repeating: " ", count: widths[column] - row[column].count)
-        return column == 0 ? row[column] + padding : padding + row[column]
+        return column < textColumns ? row[column] + padding : padding + row[column]
       }
       out += cells.joined(separator: "  ") + "\n"
     }

@@ -466,10 +466,8 @@ private func expectClean(
       // Every boundary, then random subsets of them.
       var cutSets = [boundaries]
       for _ in 0..<5 {
-        cutSets.append(
-          [0] + boundaries.dropFirst().dropLast().filter { _ in rng.next() & 1 == 0 } + [
-            bytes.count
-          ])
+        let inner: [Int] = boundaries.dropFirst().dropLast().filter { _ in rng.next() & 1 == 0 }
+        cutSets.append([0] + inner + [bytes.count])
       }
       for cuts in cutSets {
         var merged = Tally(predictionColumns: 1)
