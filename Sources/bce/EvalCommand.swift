@@ -16,7 +16,8 @@ struct EvalCommand: ParsableCommand {
       --chunk-size.
 
       Exit status: 0 success; 1 data error (unreadable or corrupt input, an invalid \
-      record, no records); 2 usage error (bad option, missing column).
+      record, no records); 2 usage error (bad option, missing column); 3 a loss_mean \
+      exceeds --max-loss (the report is still written).
       """,
     version: "0.1.0")
 
@@ -69,8 +70,14 @@ struct EvalCommand: ParsableCommand {
   @Flag(help: "Skip invalid records (counted, the first few reported) instead of failing.")
   var skipInvalid = false
 
-  @Option(help: "Report format: text or json.")
+  @Option(help: "Report format: text, json or prometheus (node_exporter textfile collector).")
   var output: OutputFormat = .text
+
+  @Option(
+    help: ArgumentHelp(
+      "Exit with status 3 when any reported loss_mean (overall or of a group) exceeds X.",
+      valueName: "X"))
+  var maxLoss: Double?
 
   func validate() throws {
     if clip != nil && eps != nil {
@@ -81,6 +88,9 @@ struct EvalCommand: ParsableCommand {
     }
     if let eps, !(eps >= 0 && eps < 0.5) {
       throw ValidationError("--eps must be in [0, 0.5), got \(eps)")
+    }
+    if let maxLoss, maxLoss.isNaN {
+      throw ValidationError("--max-loss must be a number")
     }
     if threads < 1 || threads > 4096 {
       throw ValidationError("--threads must be between 1 and 4096, got \(threads)")
@@ -138,6 +148,23 @@ struct EvalCommand: ParsableCommand {
     switch output {
     case .json: StandardStream.output.write(ReportRenderer.json(outcome.report))
     case .text: StandardStream.output.write(ReportRenderer.text(outcome.report, seconds: seconds))
+    case .prometheus: StandardStream.output.write(ReportRenderer.prometheus(outcome.report))
     }
+    if let maxLoss {
+      try checkMaxLoss(outcome.report, maxLoss)
+    }
+  }
+
+  /// Fails with status 3, after the report was written, when a loss_mean exceeds `limit`.
+  private func checkMaxLoss(_ report: Report, _ limit: Double) throws {
+    let exceeding = report.results.filter { ($0.metrics.lossMean ?? -.infinity) > limit }
+    guard !exceeding.isEmpty else { return }
+    for row in exceeding {
+      var name = "'\(row.prediction)'"
+      if let group = row.group { name += " group '\(group)'" }
+      BCECommand.printError(
+        "loss_mean \(row.metrics.lossMean!) of \(name) exceeds --max-loss \(limit)")
+    }
+    throw ExitCode(3)
   }
 }

@@ -7,7 +7,7 @@ extension ClipPreset: ExpressibleByArgument {}
 
 /// A report format of `--output`.
 enum OutputFormat: String, CaseIterable, ExpressibleByArgument {
-  case text, json
+  case text, json, prometheus
 }
 
 /// A byte count with an optional binary suffix: `65536`, `64K`, `4M`, `1G` (also `KiB`…).

@@ -65,6 +65,78 @@ enum ReportRenderer {
     return out + "\""
   }
 
+  // MARK: Prometheus
+
+  /// The Prometheus text exposition format, as the node_exporter textfile collector reads
+  /// it: one gauge family per field, with `pred` and (for a group's row) `group` labels. An
+  /// undefined value is left out; infinity is `+Inf`.
+  static func prometheus(_ report: Report) -> String {
+    typealias Field = (name: String, help: String, value: (Metrics) -> String?)
+    func number(_ value: Double?) -> String? { value.map(prometheusNumber) }
+    let fields: [Field] = [
+      ("count", "Records evaluated (weight-0 records included).", { String($0.count) }),
+      ("weight_sum", "Sum of the sample weights.", { number($0.weightSum) }),
+      (
+        "loss_sum", "Total binary cross-entropy: the sum of weight times loss.",
+        { number($0.lossSum) }
+      ),
+      (
+        "loss_mean", "Mean binary cross-entropy (log loss): loss_sum / weight_sum.",
+        { number($0.lossMean) }
+      ),
+      ("label_mean", "Weighted mean label (base rate).", { number($0.labelMean) }),
+      ("pred_mean", "Weighted mean predicted probability.", { number($0.predictionMean) }),
+      (
+        "normalized_entropy", "loss_mean divided by the entropy of the base rate.",
+        { number($0.normalizedEntropy) }
+      ),
+      (
+        "calibration", "Sum of weighted predictions over sum of weighted labels.",
+        { number($0.calibration) }
+      ),
+      ("clipped", "Records whose prediction the clipping rule changed.", { String($0.clipped) }),
+    ]
+    var out = ""
+    for field in fields {
+      out += "# HELP bce_\(field.name) \(field.help)\n# TYPE bce_\(field.name) gauge\n"
+      for row in report.results {
+        guard let value = field.value(row.metrics) else { continue }
+        var labels = "pred=\"\(prometheusLabel(row.prediction))\""
+        if let group = row.group { labels += ",group=\"\(prometheusLabel(group))\"" }
+        out += "bce_\(field.name){\(labels)} \(value)\n"
+      }
+    }
+    let runFields: [(String, String, Int)] = [
+      ("records", "Data records read, skipped ones included.", report.records),
+      ("skipped_records", "Invalid records skipped.", report.skipped),
+      ("bytes_read", "Bytes read from the inputs (compressed bytes for gzip).", report.bytesRead),
+    ]
+    for (name, help, value) in runFields {
+      out += "# HELP bce_\(name) \(help)\n# TYPE bce_\(name) gauge\nbce_\(name) \(value)\n"
+    }
+    return out
+  }
+
+  /// A label value with `\\`, `"` and line feeds escaped.
+  static func prometheusLabel(_ text: String) -> String {
+    var out = ""
+    for character in text {
+      switch character {
+      case "\\": out += "\\\\"
+      case "\"": out += "\\\""
+      case "\n": out += "\\n"
+      default: out.append(character)
+      }
+    }
+    return out
+  }
+
+  static func prometheusNumber(_ value: Double) -> String {
+    if value.isNaN { return "NaN" }
+    if value.isInfinite { return value > 0 ? "+Inf" : "-Inf" }
+    return value.description
+  }
+
   // MARK: Text
 
   /// An aligned table, one row per result (the overall row of each prediction column
