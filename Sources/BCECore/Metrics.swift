@@ -52,6 +52,27 @@ public struct Metrics: Sendable, Equatable {
   }
 }
 
+/// The reported values of one calibration bin: its edges, count, and weighted means.
+public struct BinMetrics: Sendable, Equatable {
+  public let lower: Double
+  public let upper: Double
+  public let count: Int
+  public let weightSum: Double
+  /// Σ w·ŷ / Σ w over the bin; `nil` for a bin with no weight.
+  public let predictionMean: Double?
+  /// Σ w·y / Σ w over the bin: the observed positive rate; `nil` for a bin with no weight.
+  public let labelMean: Double?
+
+  public init(_ bins: CalibrationBins, column: Int, bin: Int) {
+    let sums = bins.bin(column: column, bin)
+    (lower, upper) = bins.edges(bin)
+    count = sums.count
+    weightSum = sums.weightSum.value
+    predictionMean = weightSum > 0 ? sums.predictionSum.value / weightSum : nil
+    labelMean = weightSum > 0 ? sums.labelSum.value / weightSum : nil
+  }
+}
+
 /// One row of a report: the metrics of one prediction column (over one group, or overall).
 public struct ResultRow: Sendable, Equatable {
   /// The prediction column as the user named it.
@@ -59,11 +80,14 @@ public struct ResultRow: Sendable, Equatable {
   /// The group value, or `nil` for the overall result.
   public let group: String?
   public let metrics: Metrics
+  /// The calibration bins of an overall row, when they were asked for.
+  public let bins: [BinMetrics]?
 
-  public init(prediction: String, group: String?, metrics: Metrics) {
+  public init(prediction: String, group: String?, metrics: Metrics, bins: [BinMetrics]? = nil) {
     self.prediction = prediction
     self.group = group
     self.metrics = metrics
+    self.bins = bins
   }
 }
 
@@ -97,8 +121,12 @@ public struct Report: Sendable, Equatable {
     let groupOrder = tally.groups?.sortedGroups() ?? []
     var rows: [ResultRow] = []
     for (k, name) in predictionNames.enumerated() {
+      let bins = tally.bins.map { bins in
+        (0..<bins.binCount).map { BinMetrics(bins, column: k, bin: $0) }
+      }
       rows.append(
-        ResultRow(prediction: name, group: nil, metrics: Metrics(tally.overall(column: k))))
+        ResultRow(
+          prediction: name, group: nil, metrics: Metrics(tally.overall(column: k)), bins: bins))
       for g in groupOrder {
         let groups = tally.groups!
         rows.append(

@@ -12,14 +12,20 @@ public struct RecordRules: Sendable, Hashable {
   public var labels: LabelRule
   /// Skip invalid records (counting them) instead of stopping at the first one.
   public var skipInvalid: Bool
+  /// Calibration bins per prediction column (0 for none).
+  public var binCount: Int
 
   /// How many invalid records a chunk describes in its result; the rest are only counted.
   public static let describedIssueLimit = 10
 
-  public init(formula: LossFormula, labels: LabelRule = .numeric, skipInvalid: Bool = false) {
+  public init(
+    formula: LossFormula, labels: LabelRule = .numeric, skipInvalid: Bool = false,
+    binCount: Int = 0
+  ) {
     self.formula = formula
     self.labels = labels
     self.skipInvalid = skipInvalid
+    self.binCount = binCount
   }
 }
 
@@ -43,8 +49,8 @@ public struct ChunkResult: Sendable {
   /// Whether evaluation stopped at an invalid record (without `skipInvalid`).
   public var failed = false
 
-  public init(predictionColumns: Int, grouped: Bool = false) {
-    tally = Tally(predictionColumns: predictionColumns, grouped: grouped)
+  public init(predictionColumns: Int, grouped: Bool = false, binCount: Int = 0) {
+    tally = Tally(predictionColumns: predictionColumns, grouped: grouped, binCount: binCount)
   }
 }
 
@@ -129,7 +135,8 @@ public struct RecordEvaluator: Sendable {
   /// - Complexity: O(n) in the chunk's bytes.
   public func evaluate(_ chunk: UnsafeRawBufferPointer) -> ChunkResult {
     var result = ChunkResult(
-      predictionColumns: layout.predictions.count, grouped: layout.group != nil)
+      predictionColumns: layout.predictions.count, grouped: layout.group != nil,
+      binCount: rules.binCount)
     guard chunk.count > 0 else { return result }
     let bytes = chunk.assumingMemoryBound(to: UInt8.self)
     withUnsafeTemporaryAllocation(of: FieldSpan.self, capacity: layout.fieldsNeeded) { spans in
@@ -228,6 +235,9 @@ public struct RecordEvaluator: Sendable {
         tally.predictions[k].add(
           weight: weight, label: label, probability: probability, loss: loss)
         if clipped { tally.predictions[k].clipped += 1 }
+      }
+      if tally.bins != nil {
+        tally.bins!.add(column: k, weight: weight, label: label, probability: probability)
       }
     }
     return nil

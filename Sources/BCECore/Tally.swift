@@ -13,11 +13,17 @@ public struct Tally: Sendable, Equatable {
   public var predictions: [PredictionTally]
   /// The tallies per group, when there is a group-by column.
   public var groups: GroupTallies?
+  /// Calibration bins of every record, per prediction column, when asked for.
+  public var bins: CalibrationBins?
 
-  /// An empty tally for `predictionColumns` prediction columns, with groups if `grouped`.
-  public init(predictionColumns: Int, grouped: Bool = false) {
+  /// An empty tally for `predictionColumns` prediction columns, with groups if `grouped`,
+  /// and `binCount` calibration bins per column (none for 0).
+  public init(predictionColumns: Int, grouped: Bool = false, binCount: Int = 0) {
     predictions = Array(repeating: PredictionTally(), count: predictionColumns)
     groups = grouped ? GroupTallies(predictionColumns: predictionColumns) : nil
+    bins =
+      binCount > 0
+      ? CalibrationBins(binCount: binCount, predictionColumns: predictionColumns) : nil
   }
 
   /// The tally of every record for prediction column `column`: the ungrouped records and
@@ -36,9 +42,11 @@ public struct Tally: Sendable, Equatable {
   public mutating func merge(_ other: Tally) {
     precondition(predictions.count == other.predictions.count, "tallies of different shapes")
     precondition((groups == nil) == (other.groups == nil), "grouped and ungrouped tallies")
+    precondition(bins?.binCount == other.bins?.binCount, "tallies with different bins")
     records += other.records
     skipped += other.skipped
     for i in predictions.indices { predictions[i].merge(other.predictions[i]) }
     if let otherGroups = other.groups { groups!.merge(otherGroups) }
+    if let otherBins = other.bins { bins!.merge(otherBins) }
   }
 }

@@ -36,7 +36,7 @@ public enum Evaluation {
 
     var reducer = Reducer(
       inputCount: inputs.count, predictionColumns: options.columns.predictions.count,
-      grouped: options.columns.group != nil)
+      grouped: options.columns.group != nil, binCount: options.rules.binCount)
     var finished = false
     while !finished {
       let items = queue.take(upTo: batchLimit)
@@ -132,8 +132,8 @@ struct Reducer {
   /// Line ends already passed in each input.
   private var lines: [Int]
 
-  init(inputCount: Int, predictionColumns: Int, grouped: Bool) {
-    tally = Tally(predictionColumns: predictionColumns, grouped: grouped)
+  init(inputCount: Int, predictionColumns: Int, grouped: Bool, binCount: Int) {
+    tally = Tally(predictionColumns: predictionColumns, grouped: grouped, binCount: binCount)
     lines = Array(repeating: 0, count: inputCount)
   }
 

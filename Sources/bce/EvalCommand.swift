@@ -70,6 +70,18 @@ struct EvalCommand: ParsableCommand {
   @Flag(help: "Skip invalid records (counted, the first few reported) instead of failing.")
   var skipInvalid = false
 
+  @Option(
+    help: ArgumentHelp(
+      "Add N equal-width calibration bins of the predicted probability to the report.",
+      valueName: "N"))
+  var bins: Int?
+
+  @Option(
+    help: ArgumentHelp(
+      "Write the reliability diagram as SVG to FILE (10 bins unless --bins says otherwise).",
+      valueName: "FILE"))
+  var plot: String?
+
   @Option(help: "Report format: text, json or prometheus (node_exporter textfile collector).")
   var output: OutputFormat = .text
 
@@ -91,6 +103,9 @@ struct EvalCommand: ParsableCommand {
     }
     if let maxLoss, maxLoss.isNaN {
       throw ValidationError("--max-loss must be a number")
+    }
+    if let bins, bins < 1 || bins > 10_000 {
+      throw ValidationError("--bins must be between 1 and 10000, got \(bins)")
     }
     if threads < 1 || threads > 4096 {
       throw ValidationError("--threads must be between 1 and 4096, got \(threads)")
@@ -124,7 +139,9 @@ struct EvalCommand: ParsableCommand {
     }
     let labelRule: LabelRule =
       labels.map { .tokens(negative: $0.negative, positive: $0.positive) } ?? .numeric
-    options.rules = RecordRules(formula: formula, labels: labelRule, skipInvalid: skipInvalid)
+    options.rules = RecordRules(
+      formula: formula, labels: labelRule, skipInvalid: skipInvalid,
+      binCount: bins ?? (plot != nil ? 10 : 0))
     options.threads = threads
     options.chunkSize = chunkSize?.bytes ?? EvaluationOptions.defaultChunkSize
     return options
@@ -144,6 +161,14 @@ struct EvalCommand: ParsableCommand {
       StandardStream.error.write(
         "bce: warning: skipped \(outcome.report.skipped) invalid records in all"
           + " (the first \(outcome.skippedRecords.count) are shown)\n")
+    }
+    if let plot {
+      do {
+        try Data(ReliabilityDiagram.svg(outcome.report).utf8).write(
+          to: URL(fileURLWithPath: plot), options: .atomic)
+      } catch {
+        throw BCEError(.data, place: plot, "cannot write the plot: \(error.localizedDescription)")
+      }
     }
     switch output {
     case .json: StandardStream.output.write(ReportRenderer.json(outcome.report))

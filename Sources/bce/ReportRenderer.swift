@@ -34,7 +34,18 @@ enum ReportRenderer {
       ("calibration", jsonNumber(m.calibration)),
       ("clipped", String(m.clipped)),
     ]
-    return "{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}"
+    var object = "{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ")
+    if let bins = row.bins {
+      object += ", \"bins\": [" + bins.map(jsonBin).joined(separator: ", ") + "]"
+    }
+    return object + "}"
+  }
+
+  private static func jsonBin(_ bin: BinMetrics) -> String {
+    "{\"lower\": \(jsonNumber(bin.lower)), \"upper\": \(jsonNumber(bin.upper)), "
+      + "\"count\": \(bin.count), \"weight_sum\": \(jsonNumber(bin.weightSum)), "
+      + "\"pred_mean\": \(jsonNumber(bin.predictionMean)), "
+      + "\"label_mean\": \(jsonNumber(bin.labelMean))}"
   }
 
   /// A double that JSON reads back to the same bits: Swift's shortest round-trip digits.
@@ -161,15 +172,19 @@ enum ReportRenderer {
       ]
       rows.append(cells)
     }
-    let textColumns = grouped ? 2 : 1
-    let widths = headers.indices.map { column in rows.map { $0[column].count }.max()! }
-    var out = ""
-    for row in rows {
-      let cells = row.indices.map { column -> String in
-        let padding = String(repeating: " ", count: widths[column] - row[column].count)
-        return column < textColumns ? row[column] + padding : padding + row[column]
+    var out = table(rows, textColumns: grouped ? 2 : 1)
+    for row in report.results {
+      guard let bins = row.bins else { continue }
+      out += "\ncalibration bins of \(row.prediction):\n"
+      var binRows = [["bin", "count", "weight_sum", "pred_mean", "label_mean"]]
+      for (i, bin) in bins.enumerated() {
+        let close = i == bins.count - 1 ? "]" : ")"
+        binRows.append([
+          "[\(readable(bin.lower)), \(readable(bin.upper))\(close)", String(bin.count),
+          readable(bin.weightSum), readable(bin.predictionMean), readable(bin.labelMean),
+        ])
       }
-      out += cells.joined(separator: "  ") + "\n"
+      out += table(binRows, textColumns: 1)
     }
     let megabytes = Double(report.bytesDecompressed) / 1e6
     var summary = "\(report.records) records"
@@ -180,7 +195,23 @@ enum ReportRenderer {
     return out + summary + "\n"
   }
 
-  /// About six significant digits, without an exponent for everyday magnitudes.
+  /// Rows of cells as aligned columns: the first `textColumns` left-aligned, the rest (numbers)
+  /// right-aligned.
+  static func table(_ rows: [[String]], textColumns: Int) -> String {
+    let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max()! }
+    var out = ""
+    for row in rows {
+      let cells = row.indices.map { column -> String in
+        let padding = String(repeating: " ", count: widths[column] - row[column].count)
+        return column < textColumns ? row[column] + padding : padding + row[column]
+      }
+      out += cells.joined(separator: "  ") + "\n"
+    }
+    return out
+  }
+
+  /// About six significant digits, without an exponent for everyday magnitudes and without
+  /// trailing zeros (`0.5`, `0.216162`, `9742.68`).
   static func readable(_ value: Double?) -> String {
     guard let value else { return "-" }
     if value.isNaN { return "-" }
@@ -189,7 +220,12 @@ enum ReportRenderer {
     let magnitude = abs(value)
     if magnitude >= 1e-4 && magnitude < 1e15 {
       let decimals = max(0, 5 - Int(log10(magnitude).rounded(.down)))
-      return String(format: "%.\(decimals)f", value)
+      var text = String(format: "%.\(decimals)f", value)
+      if text.contains(".") {
+        while text.hasSuffix("0") { text.removeLast() }
+        if text.hasSuffix(".") { text.removeLast() }
+      }
+      return text
     }
     return String(format: "%.5e", value)
   }
