@@ -13,15 +13,18 @@ final class ChunkProducer: Sendable {
   let queue: ChunkQueue
   /// Set by the evaluator when it stops early; the reader then ends at the next chunk.
   let cancelled = Atomic<Bool>(false)
-  /// Bytes taken from the inputs so far (compressed bytes for gzip), and after decoding.
-  let bytesRead = Atomic<Int>(0)
-  let bytesDecoded = Atomic<Int>(0)
+  /// Where the bytes read are counted.
+  let progress: EvaluationProgress
 
-  init(inputs: [EvaluationInput], options: EvaluationOptions, pool: BufferPool, queue: ChunkQueue) {
+  init(
+    inputs: [EvaluationInput], options: EvaluationOptions, pool: BufferPool, queue: ChunkQueue,
+    progress: EvaluationProgress
+  ) {
     self.inputs = inputs
     self.options = options
     self.pool = pool
     self.queue = queue
+    self.progress = progress
   }
 
   /// Reads every input, handing chunks to the queue; ends with `.end` or `.failure`.
@@ -159,9 +162,9 @@ final class ChunkProducer: Sendable {
       let n = try source.readFully(into: chunk.unsafeFreeSpace)
       chunk.filled += n
       if chunk.filled < chunk.capacity { ended = true }
-      producer.bytesDecoded.add(n, ordering: .relaxed)
+      producer.progress.addDecoded(n)
       let consumed = raw.bytesConsumed
-      producer.bytesRead.add(consumed - rawCounted, ordering: .relaxed)
+      producer.progress.addRead(consumed - rawCounted)
       rawCounted = consumed
     }
   }

@@ -19,17 +19,20 @@ public struct EvaluationOutcome: Sendable {
 public enum Evaluation {
   /// Evaluates `inputs` as one pooled set of records.
   ///
+  /// - Parameter progress: counters that another thread may watch while this runs.
   /// - Throws: a ``BCEError``: a usage error for a column that does not exist; a data error
   ///   for an unreadable or corrupt input, the first invalid record (without `skipInvalid`),
   ///   or when there are no valid records at all.
-  public static func run(inputs: [EvaluationInput], options: EvaluationOptions)
-    throws(BCEError) -> EvaluationOutcome
-  {
+  public static func run(
+    inputs: [EvaluationInput], options: EvaluationOptions,
+    progress: EvaluationProgress = EvaluationProgress()
+  ) throws(BCEError) -> EvaluationOutcome {
     precondition(options.threads >= 1 && options.chunkSize >= 1, "threads and chunk size ≥ 1")
     let batchLimit = options.threads
     let pool = BufferPool(count: 2 * batchLimit + 2, capacity: options.chunkSize)
     let queue = ChunkQueue()
-    let producer = ChunkProducer(inputs: inputs, options: options, pool: pool, queue: queue)
+    let producer = ChunkProducer(
+      inputs: inputs, options: options, pool: pool, queue: queue, progress: progress)
     let thread = Thread { producer.run() }
     thread.name = "bce-reader"
     thread.start()
@@ -60,6 +63,7 @@ public enum Evaluation {
           throw problem
         }
       }
+      progress.storeRecords(reducer.tally.records)
       if let failure { throw failure }
     }
 
@@ -71,8 +75,8 @@ public enum Evaluation {
     }
     let report = Report(
       tally: tally, predictionNames: options.columns.predictions.map(reportName),
-      inputs: inputs.map(\.name), bytesRead: producer.bytesRead.load(ordering: .relaxed),
-      bytesDecompressed: producer.bytesDecoded.load(ordering: .relaxed))
+      inputs: inputs.map(\.name), bytesRead: progress.bytesRead,
+      bytesDecompressed: progress.bytesDecompressed)
     return EvaluationOutcome(report: report, skippedRecords: reducer.described)
   }
 

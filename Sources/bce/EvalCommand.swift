@@ -70,6 +70,11 @@ struct EvalCommand: ParsableCommand {
   @Flag(help: "Skip invalid records (counted, the first few reported) instead of failing.")
   var skipInvalid = false
 
+  @Flag(
+    inversion: .prefixedNo,
+    help: "Show a progress line on stderr (default: only when stderr is a terminal).")
+  var progress: Bool?
+
   @Option(
     help: ArgumentHelp(
       "Add N equal-width calibration bins of the predicted probability to the report.",
@@ -149,8 +154,22 @@ struct EvalCommand: ParsableCommand {
 
   func run() throws {
     let started = ContinuousClock.now
-    let inputs = (files.isEmpty ? ["-"] : files).map(EvaluationInput.path)
-    let outcome = try Evaluation.run(inputs: inputs, options: options)
+    let paths = files.isEmpty ? ["-"] : files
+    let counters = EvaluationProgress()
+    var line: ProgressLine? = nil
+    if progress ?? StandardStream.error.isTerminal {
+      line = ProgressLine(progress: counters, totalBytes: ProgressLine.totalSize(of: paths))
+      line!.start()
+    }
+    let outcome: EvaluationOutcome
+    do {
+      outcome = try Evaluation.run(
+        inputs: paths.map(EvaluationInput.path), options: options, progress: counters)
+      line?.finish()
+    } catch {
+      line?.finish()
+      throw error
+    }
     let elapsed = started.duration(to: .now)
     let seconds =
       Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
