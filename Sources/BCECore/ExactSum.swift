@@ -26,10 +26,12 @@ public struct ExactSum: Sendable {
   static let windowLimbs = 7
   /// A window limb holding more than this after carry propagation is moved to the wide part.
   static let spillThreshold: Int64 = 1 << 40
+  /// What a merge counts as, in adds, toward the carry budget (see ``merge(_:)``).
+  static let mergeCost = 1 << 8
 
   /// Window limb `i` has weight 2^(32·(30 + i) − 1074). Invariant: every limb stays below
-  /// 2⁶² in magnitude (digits below 2³² per add, 2³⁰ adds between propagations, and the top
-  /// limb spilled to `wide` when it grows past 2⁴⁰).
+  /// 2⁴⁰ + `pendingAdds` · 2³² < 2⁶³ in magnitude (digits below 2³² per add, at most 2³⁰
+  /// adds between propagations, and the top limb spilled to `wide` when it passes 2⁴⁰).
   var window: InlineArray<7, Int64>
   /// Adds to the window since the last carry propagation.
   var pendingAdds: Int
@@ -115,14 +117,24 @@ public struct ExactSum: Sendable {
   ///
   /// - Complexity: O(1), or O(68) when either sum has a wide part.
   public mutating func merge(_ other: ExactSum) {
+    // A limb holds less than 2⁴⁰ + pendingAdds · 2³²; a merge adds the other side's limbs,
+    // which counts as its pending adds plus 2⁸ adds (2⁴⁰ / 2³²). Propagate carries first only
+    // when the total would pass the carry budget.
     var other = other
-    other.normalize()
-    normalize()
-    for i in 0..<ExactSum.windowLimbs {
-      window[unchecked: i] &+= other.window[unchecked: i]
+    let cost = pendingAdds + other.pendingAdds + ExactSum.mergeCost
+    if cost < WideSum.addsBetweenCarries {
+      for i in 0..<ExactSum.windowLimbs {
+        window[unchecked: i] &+= other.window[unchecked: i]
+      }
+      pendingAdds = cost
+    } else {
+      other.normalize()  // may spill its top limb into its wide part, merged below
+      normalize()
+      for i in 0..<ExactSum.windowLimbs {
+        window[unchecked: i] &+= other.window[unchecked: i]
+      }
+      pendingAdds = ExactSum.mergeCost
     }
-    // Each limb now holds at most two normalized digits: as much as a single add leaves.
-    pendingAdds = 1
     if let otherWide = other.wide {
       uniqueWide().sum.merge(otherWide.sum)
     }

@@ -3,7 +3,7 @@ extension RecordEvaluator {
   func evaluateCSV(
     _ bytes: UnsafeBufferPointer<UInt8>, delimiter: UInt8,
     spans: UnsafeMutableBufferPointer<FieldSpan>, predictions: UnsafeMutableBufferPointer<Double>,
-    into result: inout ChunkResult
+    tally: inout Tally, summary: inout ChunkSummary
   ) {
     let n = bytes.count
     let fieldsNeeded = layout.fieldsNeeded
@@ -146,9 +146,10 @@ extension RecordEvaluator {
       guard
         finishRecord(
           bytes, spans: spans, predictions: predictions, problem: problem, line: recordLine,
-          into: &result)
+          tally: &tally,
+          summary: &summary)
       else { return }
     }
-    result.lines = lines
+    summary.lines = lines
   }
 }

@@ -12,7 +12,7 @@ extension RecordEvaluator {
   func evaluateJSONLines(
     _ bytes: UnsafeBufferPointer<UInt8>, keys: [[UInt8]],
     spans: UnsafeMutableBufferPointer<FieldSpan>, predictions: UnsafeMutableBufferPointer<Double>,
-    into result: inout ChunkResult
+    tally: inout Tally, summary: inout ChunkSummary
   ) {
     let n = bytes.count
     let base = bytes.baseAddress!
@@ -45,9 +45,10 @@ extension RecordEvaluator {
       guard
         finishRecord(
           bytes, spans: spans, predictions: predictions, problem: problem, line: recordLine,
-          into: &result)
+          tally: &tally,
+          summary: &summary)
       else { return }
     }
-    result.lines = lines
+    summary.lines = lines
   }
 }

@@ -38,9 +38,8 @@ public struct RecordIssue: Sendable, Equatable {
   public var message: String
 }
 
-/// What evaluating one chunk produced.
-public struct ChunkResult: Sendable {
-  public var tally: Tally
+/// What evaluating one chunk found besides its sums: where it ends and what was invalid.
+public struct ChunkSummary: Sendable {
   /// Line ends (`\n`) in the chunk, those inside quoted fields included; when the chunk
   /// stopped at an invalid record, only those before it.
   public var lines = 0
@@ -49,9 +48,17 @@ public struct ChunkResult: Sendable {
   /// Whether evaluation stopped at an invalid record (without `skipInvalid`).
   public var failed = false
 
-  public init(predictionColumns: Int, grouped: Bool = false, binCount: Int = 0) {
-    tally = Tally(predictionColumns: predictionColumns, grouped: grouped, binCount: binCount)
-  }
+  public init() {}
+}
+
+/// What evaluating one chunk on its own produced: its tally and its summary.
+public struct ChunkResult: Sendable {
+  public var tally: Tally
+  public var summary = ChunkSummary()
+
+  public var lines: Int { summary.lines }
+  public var issues: [RecordIssue] { summary.issues }
+  public var failed: Bool { summary.failed }
 }
 
 /// The bytes of one field (CSV) or selected value (JSON Lines) within a chunk.
@@ -130,14 +137,29 @@ public struct RecordEvaluator: Sendable {
     self.init(format: .csv(delimiter: delimiter), layout: layout, rules: rules)
   }
 
-  /// Evaluates every record of `chunk`.
+  /// An empty tally of the shape this evaluator fills.
+  public func emptyTally() -> Tally {
+    Tally(
+      predictionColumns: layout.predictions.count, grouped: layout.group != nil,
+      binCount: rules.binCount)
+  }
+
+  /// Evaluates every record of `chunk` into a tally of its own.
   ///
   /// - Complexity: O(n) in the chunk's bytes.
   public func evaluate(_ chunk: UnsafeRawBufferPointer) -> ChunkResult {
-    var result = ChunkResult(
-      predictionColumns: layout.predictions.count, grouped: layout.group != nil,
-      binCount: rules.binCount)
-    guard chunk.count > 0 else { return result }
+    var result = ChunkResult(tally: emptyTally())
+    result.summary = evaluate(chunk, into: &result.tally)
+    return result
+  }
+
+  /// Evaluates every record of `chunk`, adding its terms and counts to `tally` (which may
+  /// already hold other chunks': a worker keeps one tally for all the chunks it evaluates).
+  ///
+  /// - Complexity: O(n) in the chunk's bytes.
+  public func evaluate(_ chunk: UnsafeRawBufferPointer, into tally: inout Tally) -> ChunkSummary {
+    var summary = ChunkSummary()
+    guard chunk.count > 0 else { return summary }
     let bytes = chunk.assumingMemoryBound(to: UInt8.self)
     withUnsafeTemporaryAllocation(of: FieldSpan.self, capacity: layout.fieldsNeeded) { spans in
       withUnsafeTemporaryAllocation(of: Double.self, capacity: layout.predictions.count) {
@@ -145,14 +167,16 @@ public struct RecordEvaluator: Sendable {
         switch format {
         case .csv(let delimiter):
           evaluateCSV(
-            bytes, delimiter: delimiter, spans: spans, predictions: predictions, into: &result)
+            bytes, delimiter: delimiter, spans: spans, predictions: predictions, tally: &tally,
+            summary: &summary)
         case .jsonLines(let keys):
           evaluateJSONLines(
-            bytes, keys: keys, spans: spans, predictions: predictions, into: &result)
+            bytes, keys: keys, spans: spans, predictions: predictions, tally: &tally,
+            summary: &summary)
         }
       }
     }
-    return result
+    return summary
   }
 
   /// Accounts for one record after its fields were split: adds its terms, or records why it
@@ -162,24 +186,24 @@ public struct RecordEvaluator: Sendable {
   func finishRecord(
     _ bytes: UnsafeBufferPointer<UInt8>, spans: UnsafeMutableBufferPointer<FieldSpan>,
     predictions: UnsafeMutableBufferPointer<Double>, problem: String?, line: Int,
-    into result: inout ChunkResult
+    tally: inout Tally, summary: inout ChunkSummary
   ) -> Bool {
     var problem = problem
     if problem == nil {
-      problem = addRecord(bytes, spans: spans, predictions: predictions, to: &result.tally)
+      problem = addRecord(bytes, spans: spans, predictions: predictions, to: &tally)
     }
     if let problem {
-      if result.issues.count < RecordRules.describedIssueLimit {
-        result.issues.append(RecordIssue(lineOffset: line, message: problem))
+      if summary.issues.count < RecordRules.describedIssueLimit {
+        summary.issues.append(RecordIssue(lineOffset: line, message: problem))
       }
       if !rules.skipInvalid {
-        result.failed = true
-        result.lines = line
+        summary.failed = true
+        summary.lines = line
         return false
       }
-      result.tally.skipped += 1
+      tally.skipped += 1
     }
-    result.tally.records += 1
+    tally.records += 1
     return true
   }
 
@@ -309,6 +333,12 @@ public struct RecordEvaluator: Sendable {
       if case .jsonBoolean(let value) = span.kind { return value ? 1 : 0 }
       if let value = number(bytes, span) {
         return value >= 0 && value <= 1 ? value : nil
+      }
+      if case .jsonString(hasEscapes: true) = span.kind {
+        // Rare: a word spelled with escapes ("tru\u0065"). Compare its content.
+        let content = JSONLineScanner.unescaped(bytes, span.start, span.end)
+        let lowered = String(decoding: content, as: UTF8.self).lowercased()
+        return lowered == "true" ? 1 : lowered == "false" ? 0 : nil
       }
       if equalsIgnoringCase(bytes, span, "true") { return 1 }
       if equalsIgnoringCase(bytes, span, "false") { return 0 }

@@ -5,7 +5,7 @@ import BCECore
 ///
 /// Ownership rule (why `@unchecked Sendable` is sound): at any moment exactly one stage owns
 /// a chunk — the reader while it fills it, then the single worker that claims its index in a
-/// batch and writes `result`, then the reducer. Handoffs go through ``ChunkQueue``,
+/// batch and writes `summary`, then the reducer. Handoffs go through ``ChunkQueue``,
 /// ``BufferPool`` and the end of `concurrentPerform`, each of which orders the previous
 /// owner's writes before the next owner's reads. Nothing reads a chunk while another stage
 /// writes it.
@@ -31,7 +31,7 @@ final class ChunkBuffer: @unchecked Sendable {
   /// The evaluator for the input's format and columns.
   var evaluator: RecordEvaluator? = nil
   /// Written by the one worker that evaluates this chunk.
-  var result: ChunkResult? = nil
+  var summary: ChunkSummary? = nil
 
   init(capacity: Int) {
     self.capacity = capacity
@@ -78,7 +78,7 @@ final class ChunkBuffer: @unchecked Sendable {
     startsInput = false
     linesBefore = 0
     evaluator = nil
-    result = nil
+    summary = nil
   }
 
   /// Copies the partial record after `recordsEnd` of `previous` to the front of this chunk.

@@ -37,9 +37,11 @@ public enum Evaluation {
     thread.name = "bce-reader"
     thread.start()
 
-    var reducer = Reducer(
-      inputCount: inputs.count, predictionColumns: options.columns.predictions.count,
+    let emptyTally = Tally(
+      predictionColumns: options.columns.predictions.count,
       grouped: options.columns.group != nil, binCount: options.rules.binCount)
+    let workers = WorkerTallies(count: options.threads, empty: emptyTally)
+    var reducer = Reducer(inputCount: inputs.count)
     var finished = false
     while !finished {
       let items = queue.take(upTo: batchLimit)
@@ -54,7 +56,7 @@ public enum Evaluation {
         case .end: finished = true
         }
       }
-      evaluate(chunks, threads: options.threads)
+      evaluate(chunks, threads: options.threads, into: workers)
       for chunk in chunks {
         let problem = reducer.reduce(chunk, inputName: inputs[chunk.input].name)
         pool.give(chunk)
@@ -63,11 +65,11 @@ public enum Evaluation {
           throw problem
         }
       }
-      progress.storeRecords(reducer.tally.records)
+      progress.storeRecords(workers.records)
       if let failure { throw failure }
     }
 
-    let tally = reducer.tally
+    let tally = workers.merged()
     if tally.records - tally.skipped == 0 {
       let names = inputs.map(\.name).joined(separator: ", ")
       let detail = tally.skipped > 0 ? " (\(tally.skipped) invalid records skipped)" : ""
@@ -88,22 +90,24 @@ public enum Evaluation {
     }
   }
 
-  /// Evaluates every chunk of a batch, on up to `threads` threads; each chunk's result is
-  /// written by the one worker that claimed it.
-  static func evaluate(_ chunks: [ChunkBuffer], threads: Int) {
-    @Sendable func evaluateOne(_ chunk: ChunkBuffer) {
-      chunk.result = chunk.evaluator!.evaluate(chunk.unsafeRecords)
+  /// Evaluates every chunk of a batch on up to `threads` workers. Worker `w` adds the terms
+  /// of the chunks it claims to tally `w`, and writes each claimed chunk's summary.
+  static func evaluate(_ chunks: [ChunkBuffer], threads: Int, into workers: WorkerTallies) {
+    @Sendable func evaluateOne(_ chunk: ChunkBuffer, worker: Int) {
+      chunk.summary = workers.withTally(worker) { tally in
+        chunk.evaluator!.evaluate(chunk.unsafeRecords, into: &tally)
+      }
     }
     if chunks.count == 1 || threads == 1 {
-      chunks.forEach(evaluateOne)
+      for chunk in chunks { evaluateOne(chunk, worker: 0) }
       return
     }
     let claim = ChunkClaim()
-    DispatchQueue.concurrentPerform(iterations: min(threads, chunks.count)) { _ in
+    DispatchQueue.concurrentPerform(iterations: min(threads, chunks.count)) { worker in
       while true {
         let index = claim.next()
         if index >= chunks.count { return }
-        evaluateOne(chunks[index])
+        evaluateOne(chunks[index], worker: worker)
       }
     }
   }
@@ -129,32 +133,69 @@ final class ChunkClaim: Sendable {
   func next() -> Int { counter.wrappingAdd(1, ordering: .relaxed).oldValue }
 }
 
-/// Merges chunk results in input order, turning chunk-relative lines into input lines.
+/// One tally per worker of `concurrentPerform`, kept across batches, merged at the end.
+///
+/// Keeping a worker's tally across chunks (rather than one tally per chunk) means a chunk
+/// never builds and merges a table of groups of its own: with many groups, that merge would
+/// dominate. Exactness makes the split between workers irrelevant to the result.
+///
+/// One writer per slot (why `@unchecked Sendable` is sound): during a batch, slot `w` is
+/// touched only by the worker running iteration `w` of `concurrentPerform`, which runs each
+/// iteration once; between batches only the evaluator's thread reads the slots.
+final class WorkerTallies: @unchecked Sendable {
+  private let slots: UnsafeMutablePointer<Tally>
+  let count: Int
+
+  init(count: Int, empty: Tally) {
+    self.count = count
+    slots = .allocate(capacity: count)
+    slots.initialize(repeating: empty, count: count)
+  }
+
+  deinit {
+    slots.deinitialize(count: count)
+    slots.deallocate()
+  }
+
+  /// Runs `body` on worker `worker`'s tally; only that worker may call this during a batch.
+  func withTally<R>(_ worker: Int, _ body: (inout Tally) -> R) -> R {
+    body(&slots[worker])
+  }
+
+  /// Records counted so far by every worker (between batches only).
+  var records: Int { (0..<count).reduce(0) { $0 + slots[$1].records } }
+
+  /// Every worker's tally, merged (after the last batch).
+  func merged() -> Tally {
+    var total = slots[0]
+    for w in 1..<count { total.merge(slots[w]) }
+    return total
+  }
+}
+
+/// Turns chunk summaries, in input order, into input lines and errors.
 struct Reducer {
-  private(set) var tally: Tally
   private(set) var described: [BCEError] = []
   /// Line ends already passed in each input.
   private var lines: [Int]
 
-  init(inputCount: Int, predictionColumns: Int, grouped: Bool, binCount: Int) {
-    tally = Tally(predictionColumns: predictionColumns, grouped: grouped, binCount: binCount)
+  init(inputCount: Int) {
     lines = Array(repeating: 0, count: inputCount)
   }
 
-  /// Adds one evaluated chunk, the next in input order.
+  /// Accounts for one evaluated chunk, the next in input order.
   ///
   /// - Returns: the error to stop with when the chunk stopped at an invalid record.
   mutating func reduce(_ chunk: ChunkBuffer, inputName: String) -> BCEError? {
-    let result = chunk.result!
+    let summary = chunk.summary!
     if chunk.startsInput { lines[chunk.input] = chunk.linesBefore }
     let firstLine = lines[chunk.input] + 1
-    for issue in result.issues {
+    for issue in summary.issues {
       let error = BCEError.record(inputName, line: firstLine + issue.lineOffset, issue.message)
-      if result.failed { return error }
+      if summary.failed { return error }
       if described.count < RecordRules.describedIssueLimit { described.append(error) }
     }
-    tally.merge(result.tally)
-    lines[chunk.input] += result.lines
+    lines[chunk.input] += summary.lines
     return nil
   }
 }
