@@ -19,8 +19,8 @@ struct StandardStream {
 
   /// Writes all of `text`, retrying partial writes and `EINTR`.
   func write(_ text: String) {
-    var bytes = Array(text.utf8)
-    bytes.withUnsafeMutableBytes { buffer in
+    var text = text
+    text.withUTF8 { buffer in  // the string's own bytes, not a copy
       var offset = 0
       while offset < buffer.count {
         let n = Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)

@@ -1,9 +1,9 @@
 import Foundation
+import Testing
 
 #if canImport(FoundationXML)
   import FoundationXML
 #endif
-import Testing
 
 /// Counts the elements of an SVG document by name and class, and checks it is well-formed XML.
 private final class SVGCounter: NSObject, XMLParserDelegate {
