@@ -11,6 +11,8 @@ public struct CalibrationBins: Sendable, Equatable {
     public var labelSum = ExactSum()
     public var predictionSum = ExactSum()
 
+    public init() {}
+
     mutating func merge(_ other: Bin) {
       count += other.count
       weightSum.merge(other.weightSum)
@@ -52,6 +54,11 @@ public struct CalibrationBins: Sendable, Equatable {
   /// The lower and upper edges of bin `bin`: i/n and (i+1)/n.
   public func edges(_ bin: Int) -> (lower: Double, upper: Double) {
     (Double(bin) / Double(binCount), Double(bin + 1) / Double(binCount))
+  }
+
+  /// Adds the sums `bin` to bin `index` of column `column`.
+  public mutating func merge(column: Int, bin index: Int, _ bin: Bin) {
+    bins[column * binCount + index].merge(bin)
   }
 
   /// Adds every record of another set of bins of the same shape.

@@ -46,6 +46,12 @@ public struct ExactSum: Sendable {
     wide = nil
   }
 
+  /// A sum holding exactly what `wide` holds.
+  init(_ wide: WideSum) {
+    self.init()
+    self.wide = WideBox(wide)
+  }
+
   /// Adds one term exactly.
   ///
   /// - Complexity: O(1); every 2³⁰ adds, one carry propagation over the window.

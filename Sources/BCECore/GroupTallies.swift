@@ -62,6 +62,15 @@ public struct GroupTallies: Sendable {
     }
   }
 
+  /// Adds `tallies` (one per prediction column) to the group with key `key`, made if new.
+  public mutating func merge(key: [UInt8], tallies: [PredictionTally]) {
+    precondition(tallies.count == predictionColumns, "one tally per prediction column")
+    var bytes = key
+    bytes.append(0)  // a valid pointer for the empty key
+    let g = bytes.withUnsafeBufferPointer { group(forKey: $0.baseAddress!, count: key.count) }
+    for k in 0..<predictionColumns { self.tallies[g * predictionColumns + k].merge(tallies[k]) }
+  }
+
   /// Adds one record's terms to column `column` of group `group`.
   mutating func add(
     group: Int, column: Int, weight: Double, label: Double, probability: Double, loss: Double,

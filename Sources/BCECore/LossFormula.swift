@@ -43,6 +43,8 @@ public struct LossFormula: Sendable, Hashable {
   }
 
   let rule: Rule
+  /// How probabilities are clipped; `nil` for logits.
+  public let clipping: Clipping?
 
   /// Spark MLlib's clipping bound.
   static let sparkEpsilon = 1e-15
@@ -52,6 +54,7 @@ public struct LossFormula: Sendable, Hashable {
 
   /// The formula for probabilities clipped as `clipping` says.
   public init(clipping: Clipping) {
+    self.clipping = clipping
     switch clipping {
     case .preset(.sklearn): rule = .clamp(low: Double.ulpOfOne, high: 1 - Double.ulpOfOne)
     case .preset(.keras): rule = .clamp(low: 1e-7, high: 1 - 1e-7)
@@ -65,7 +68,10 @@ public struct LossFormula: Sendable, Hashable {
   /// The formula for logits (no clipping).
   public static let logits = LossFormula(rule: .logits)
 
-  private init(rule: Rule) { self.rule = rule }
+  private init(rule: Rule) {
+    self.rule = rule
+    clipping = nil
+  }
 
   /// Whether predictions are logits rather than probabilities.
   public var takesLogits: Bool { rule == .logits }

@@ -32,11 +32,11 @@ struct WideSum: Sendable {
   /// Adds since the last carry propagation.
   var pendingAdds: Int
   /// Number of +∞ terms added.
-  private(set) var positiveInfinities: Int
+  var positiveInfinities: Int
   /// Number of −∞ terms added.
-  private(set) var negativeInfinities: Int
+  var negativeInfinities: Int
   /// Number of NaN terms added.
-  private(set) var nans: Int
+  var nans: Int
 
   /// An empty sum (value +0).
   init() {
@@ -147,7 +147,7 @@ struct WideSum: Sendable {
   }
 
   /// Replaces a normalized value by its negation, normalized again.
-  private mutating func negate() {
+  mutating func negate() {
     for i in 0..<WideSum.limbCount {
       limbs[unchecked: i] = 0 &- limbs[unchecked: i]
     }

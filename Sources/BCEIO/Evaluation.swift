@@ -6,6 +6,8 @@ import Synchronization
 /// What an evaluation produced: the report, and the invalid records it skipped.
 public struct EvaluationOutcome: Sendable {
   public var report: Report
+  /// Everything counted, exactly: what a partial state (``PartialState``) records.
+  public var tally: Tally
   /// The first invalid records skipped under `skipInvalid`, in input order, each with its
   /// place (`FILE:LINE`); at most ``RecordRules/describedIssueLimit`` of them.
   public var skippedRecords: [BCEError]
@@ -79,7 +81,7 @@ public enum Evaluation {
       tally: tally, predictionNames: options.columns.predictions.map(reportName),
       inputs: inputs.map(\.name), bytesRead: progress.bytesRead,
       bytesDecompressed: progress.bytesDecompressed)
-    return EvaluationOutcome(report: report, skippedRecords: reducer.described)
+    return EvaluationOutcome(report: report, tally: tally, skippedRecords: reducer.described)
   }
 
   /// How the report names a prediction column: as the user typed it.

@@ -9,7 +9,7 @@ import BCECore
   import Darwin
 #endif
 
-/// The `bce` program: `bce [eval] [OPTIONS] [FILE ...]`.
+/// The `bce` program: `bce [eval] [OPTIONS] [FILE ...]` and `bce merge [OPTIONS] STATE ...`.
 ///
 /// `main` owns the exit status (SPEC §6): 0 success, 1 data error, 2 usage error, and
 /// whatever status a command chooses. Every error is one line on stderr starting with
@@ -21,6 +21,9 @@ import BCECore
 enum BCECommand {
   static func main() {
     var arguments = Array(CommandLine.arguments.dropFirst())
+    if arguments.first == "merge" {
+      exit(run(MergeCommand.self, Array(arguments.dropFirst())))
+    }
     if arguments.first == "eval" { arguments.removeFirst() }
     exit(run(EvalCommand.self, arguments))
   }

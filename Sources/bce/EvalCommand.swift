@@ -81,20 +81,7 @@ struct EvalCommand: ParsableCommand {
       valueName: "N"))
   var bins: Int?
 
-  @Option(
-    help: ArgumentHelp(
-      "Write the reliability diagram as SVG to FILE (10 bins unless --bins says otherwise).",
-      valueName: "FILE"))
-  var plot: String?
-
-  @Option(help: "Report format: text, json or prometheus (node_exporter textfile collector).")
-  var output: OutputFormat = .text
-
-  @Option(
-    help: ArgumentHelp(
-      "Exit with status 3 when any reported loss_mean (overall or of a group) exceeds X.",
-      valueName: "X"))
-  var maxLoss: Double?
+  @OptionGroup var report: ReportOptions
 
   func validate() throws {
     if clip != nil && eps != nil {
@@ -105,9 +92,6 @@ struct EvalCommand: ParsableCommand {
     }
     if let eps, !(eps >= 0 && eps < 0.5) {
       throw ValidationError("--eps must be in [0, 0.5), got \(eps)")
-    }
-    if let maxLoss, maxLoss.isNaN {
-      throw ValidationError("--max-loss must be a number")
     }
     if let bins, bins < 1 || bins > 10_000 {
       throw ValidationError("--bins must be between 1 and 10000, got \(bins)")
@@ -146,7 +130,7 @@ struct EvalCommand: ParsableCommand {
       labels.map { .tokens(negative: $0.negative, positive: $0.positive) } ?? .numeric
     options.rules = RecordRules(
       formula: formula, labels: labelRule, skipInvalid: skipInvalid,
-      binCount: bins ?? (plot != nil ? 10 : 0))
+      binCount: bins ?? (report.plot != nil ? 10 : 0))
     options.threads = threads
     options.chunkSize = chunkSize?.bytes ?? EvaluationOptions.defaultChunkSize
     return options
@@ -170,9 +154,6 @@ struct EvalCommand: ParsableCommand {
       line?.finish()
       throw error
     }
-    let elapsed = started.duration(to: .now)
-    let seconds =
-      Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
     for skipped in outcome.skippedRecords {
       StandardStream.error.write("bce: warning: skipped invalid record: \(skipped)\n")
     }
@@ -181,34 +162,9 @@ struct EvalCommand: ParsableCommand {
         "bce: warning: skipped \(outcome.report.skipped) invalid records in all"
           + " (the first \(outcome.skippedRecords.count) are shown)\n")
     }
-    if let plot {
-      do {
-        try Data(ReliabilityDiagram.svg(outcome.report).utf8).write(
-          to: URL(fileURLWithPath: plot), options: .atomic)
-      } catch {
-        throw BCEError(.data, place: plot, "cannot write the plot: \(error.localizedDescription)")
-      }
-    }
-    switch output {
-    case .json: StandardStream.output.write(ReportRenderer.json(outcome.report))
-    case .text: StandardStream.output.write(ReportRenderer.text(outcome.report, seconds: seconds))
-    case .prometheus: StandardStream.output.write(ReportRenderer.prometheus(outcome.report))
-    }
-    if let maxLoss {
-      try checkMaxLoss(outcome.report, maxLoss)
-    }
-  }
-
-  /// Fails with status 3, after the report was written, when a loss_mean exceeds `limit`.
-  private func checkMaxLoss(_ report: Report, _ limit: Double) throws {
-    let exceeding = report.results.filter { ($0.metrics.lossMean ?? -.infinity) > limit }
-    guard !exceeding.isEmpty else { return }
-    for row in exceeding {
-      var name = "'\(row.prediction)'"
-      if let group = row.group { name += " group '\(group)'" }
-      BCECommand.printError(
-        "loss_mean \(row.metrics.lossMean!) of \(name) exceeds --max-loss \(limit)")
-    }
-    throw ExitCode(3)
+    let options = self.options
+    try report.deliver(
+      outcome.report, state: PartialState(outcome: outcome, options: options),
+      seconds: secondsSince(started))
   }
 }
