@@ -23,6 +23,44 @@ public enum CSVScanner {
   static let newline = UInt8(ascii: "\n")
   static let carriageReturn = UInt8(ascii: "\r")
 
+  /// `byte` in each of the 8 bytes of a word.
+  static func broadcast(_ byte: UInt8) -> UInt64 { 0x0101_0101_0101_0101 &* UInt64(byte) }
+
+  /// The first position at or after `start` that holds the delimiter or `\n`, or
+  /// `bytes.count` if none does.
+  ///
+  /// Reads 8 bytes at a time (SWAR): a byte of `word ^ broadcast(d)` is zero exactly where
+  /// `word` has `d`, and `(v − 0x01…01) & ~v & 0x80…80` marks the lowest zero byte of `v`
+  /// exactly (bytes above it may be marked too, but only the lowest is used).
+  ///
+  /// - Parameter delimiter: the delimiter broadcast to a word (``broadcast(_:)``).
+  @inline(__always)
+  static func nextDelimiterOrNewline(
+    _ bytes: UnsafeBufferPointer<UInt8>, from start: Int, delimiter: UInt64
+  ) -> Int {
+    let n = bytes.count
+    let raw = UnsafeRawPointer(bytes.baseAddress!)
+    let ones: UInt64 = 0x0101_0101_0101_0101
+    let highs: UInt64 = 0x8080_8080_8080_8080
+    let newlines = broadcast(newline)
+    var q = start
+    while q &+ 8 <= n {
+      let word = raw.loadUnaligned(fromByteOffset: q, as: UInt64.self)
+      let a = word ^ delimiter
+      let b = word ^ newlines
+      let found = ((a &- ones) & ~a | (b &- ones) & ~b) & highs
+      if found != 0 { return q &+ found.trailingZeroBitCount &>> 3 }
+      q &+= 8
+    }
+    let d = UInt8(truncatingIfNeeded: delimiter)
+    while q < n {
+      let byte = bytes[q]
+      if byte == d || byte == newline { return q }
+      q &+= 1
+    }
+    return n
+  }
+
   /// Where a scan is, relative to the quoting of the current field.
   enum State {
     case fieldStart, unquoted, quoted, quoteInQuoted

@@ -1,31 +1,75 @@
-/// The exact running sums for one prediction column (and, later, one group).
+/// The exact running sums for one prediction column (overall, or of one group).
 ///
-/// Every floating sum is an ``ExactSum``, so tallies merge exactly: merging the tallies of
-/// any split of the records gives the tally of all of them, bit for bit.
-public struct PredictionTally: Sendable, Equatable {
+/// Every floating sum is exact, so tallies merge exactly: merging the tallies of any split
+/// of the records gives the tally of all of them, bit for bit.
+///
+/// Records of weight 1 (every record when there is no weight column) add their weight and
+/// hard labels as integer counts, which is both exact and cheaper than two more exact-sum
+/// adds; ``weightSum`` and ``labelSum`` fold the counts back in.
+public struct PredictionTally: Sendable {
   /// Records used, weight-0 records included.
   public var count = 0
   /// Records whose prediction the clipping rule changed.
   public var clipped = 0
-  /// Σ w.
-  public var weightSum = ExactSum()
   /// Σ w·L.
   public var lossSum = ExactSum()
-  /// Σ w·y.
-  public var labelSum = ExactSum()
   /// Σ w·ŷ, with ŷ the prediction before clipping (σ(s) for logits).
   public var predictionSum = ExactSum()
+  /// Σ w over records of weight ≠ 1.
+  private var otherWeights = ExactSum()
+  /// Σ w·y over records of weight ≠ 1, and over soft labels of weight 1.
+  private var otherLabels = ExactSum()
+  /// Records of weight 1, and those of them with label 1.
+  private var unitWeights = 0
+  private var unitPositives = 0
 
   /// An empty tally.
   public init() {}
 
+  /// Σ w.
+  public var weightSum: ExactSum {
+    get {
+      var sum = otherWeights
+      sum.add(Double(unitWeights))  // exact: a count is far below 2⁵³
+      return sum
+    }
+    set {
+      otherWeights = newValue
+      unitWeights = 0
+    }
+  }
+
+  /// Σ w·y.
+  public var labelSum: ExactSum {
+    get {
+      var sum = otherLabels
+      sum.add(Double(unitPositives))
+      return sum
+    }
+    set {
+      otherLabels = newValue
+      unitPositives = 0
+    }
+  }
+
   /// Adds one record's terms. A record of weight 0 is only counted (never 0·∞).
   mutating func add(weight: Double, label: Double, probability: Double, loss: Double) {
     count &+= 1
+    if weight == 1 {
+      unitWeights &+= 1
+      if label == 1 {
+        unitPositives &+= 1
+      } else if label != 0 {
+        otherLabels.add(label)
+      }
+      lossSum.add(loss)
+      predictionSum.add(probability)
+      return
+    }
     if weight == 0 { return }
-    weightSum.add(weight)
+    otherWeights.add(weight)
     lossSum.add(weight * loss)
-    labelSum.add(weight * label)
+    otherLabels.add(weight * label)
     predictionSum.add(weight * probability)
   }
 
@@ -35,9 +79,21 @@ public struct PredictionTally: Sendable, Equatable {
   public mutating func merge(_ other: PredictionTally) {
     count += other.count
     clipped += other.clipped
-    weightSum.merge(other.weightSum)
+    unitWeights += other.unitWeights
+    unitPositives += other.unitPositives
+    otherWeights.merge(other.otherWeights)
     lossSum.merge(other.lossSum)
-    labelSum.merge(other.labelSum)
+    otherLabels.merge(other.otherLabels)
     predictionSum.merge(other.predictionSum)
+  }
+}
+
+extension PredictionTally: Equatable {
+  /// Equal counts and equal exact sums, however the sums are split between counts and
+  /// exact accumulators.
+  public static func == (a: PredictionTally, b: PredictionTally) -> Bool {
+    a.count == b.count && a.clipped == b.clipped && a.lossSum == b.lossSum
+      && a.predictionSum == b.predictionSum && a.weightSum == b.weightSum
+      && a.labelSum == b.labelSum
   }
 }

@@ -6,6 +6,7 @@ extension RecordEvaluator {
     tally: inout Tally, summary: inout ChunkSummary
   ) {
     let n = bytes.count
+    let delimiterWord = CSVScanner.broadcast(delimiter)
     let fieldsNeeded = layout.fieldsNeeded
     var position = 0
     var lines = 0
@@ -97,12 +98,7 @@ extension RecordEvaluator {
           break
         }
         // Unquoted field: up to the delimiter, the line end or the end of the input.
-        var q = p
-        while q < n {
-          let byte = bytes[q]
-          if byte == delimiter || byte == CSVScanner.newline { break }
-          q += 1
-        }
+        var q = CSVScanner.nextDelimiterOrNewline(bytes, from: p, delimiter: delimiterWord)
         if q == n {
           var end = q
           if end > p && bytes[end - 1] == CSVScanner.carriageReturn { end -= 1 }
