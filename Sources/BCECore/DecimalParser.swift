@@ -19,10 +19,10 @@
 /// double `strtod` returns. A decimal too large for a double gives ±∞ and one too small
 /// gives ±0, as with `strtod`.
 ///
-/// Most inputs take an exact integer path (no `strtod` call): Clinger's fast path when the
-/// significant digits fit in 53 bits and the power of ten is at most 10²², otherwise exact
-/// 128-bit integer arithmetic when they fit in 64 bits (19 digits) and the power of ten is
-/// within 10^±27. Longer significands and larger exponents fall back to `strtod`.
+/// Most inputs take a fast path (no `strtod` call): Clinger's when the significant digits
+/// fit in 53 bits and the power of ten is at most 10²², otherwise Eisel–Lemire's when they
+/// fit in 64 bits (19 digits). Longer significands, near ties that 128 bits cannot decide,
+/// and results that would be subnormal or infinite fall back to `strtod`.
 public enum DecimalParser {
   /// Parses `count` bytes at `start`.
   ///
@@ -114,82 +114,62 @@ public enum DecimalParser {
     return strtodFallback(start + first, count: end &- first)
   }
 
-  /// The correctly rounded value of `significand · 10^exponent`, when exact integer
-  /// arithmetic can give it; `nil` otherwise.
+  /// The correctly rounded value of `significand · 10^exponent` (significand ≠ 0), when a
+  /// fast path can prove it; `nil` otherwise.
   static func exactValue(_ significand: UInt64, _ exponent: Int) -> Double? {
     // Clinger: both operands exact doubles, so one IEEE operation rounds correctly.
     if significand <= 1 << 53 && exponent >= -22 && exponent <= 22 {
       let w = Double(significand)
       return exponent < 0 ? w / powersOfTen[-exponent] : w * powersOfTen[exponent]
     }
-    if exponent > 0 && exponent <= 27 {
-      // significand · 5^e · 2^e, with the product exact in 128 bits.
-      let (high, low) = significand.multipliedFullWidth(by: powersOfFive[exponent])
-      return roundToDouble(high: high, low: low, sticky: false, binaryExponent: exponent)
-    }
-    if exponent < 0 && exponent >= -27 {
-      // significand / (5^k · 2^k): divide significand · 2^s by 5^k with a 64-bit quotient
-      // of 63 or 64 bits; a nonzero remainder is a sticky bit below the quotient.
-      let k = -exponent
-      let divisor = powersOfFive[k]
-      let divisorBits = 64 - divisor.leadingZeroBitCount
-      let significandBits = 64 - significand.leadingZeroBitCount
-      let s = 63 + divisorBits - significandBits
-      let high = s >= 64 ? significand << UInt64(s - 64) : significand >> UInt64(64 - s)
-      let low = s >= 64 ? 0 : significand << UInt64(s)
-      let (quotient, remainder) = divisor.dividingFullWidth((high: high, low: low))
-      return roundToDouble(
-        high: 0, low: quotient, sticky: remainder != 0, binaryExponent: -s - k)
-    }
-    return nil
+    return eiselLemire(significand, exponent)
   }
 
-  /// Rounds the 128-bit integer `high:low` (plus a sticky bit below it) times
-  /// 2^binaryExponent to the nearest double; the result must be a normal number.
-  static func roundToDouble(high: UInt64, low: UInt64, sticky: Bool, binaryExponent: Int)
-    -> Double
-  {
-    let bitLength = high != 0 ? 128 - high.leadingZeroBitCount : 64 - low.leadingZeroBitCount
-    if bitLength <= 53 {
-      // Callers pass a sticky bit only with a quotient of 63 or more bits.
-      assert(!sticky)
-      return Double(sign: .plus, exponent: binaryExponent, significand: Double(low))
-    }
-    let drop = bitLength - 53
-    let (droppedHigh, droppedLow, kept) = split(high: high, low: low, drop: drop)
-    // Compare the dropped bits with one half of the last kept bit; ties go to even.
-    let halfHigh: UInt64 = drop - 1 >= 64 ? 1 << UInt64(drop - 1 - 64) : 0
-    let halfLow: UInt64 = drop - 1 >= 64 ? 0 : 1 << UInt64(drop - 1)
-    let roundUp: Bool
-    if droppedHigh != halfHigh || droppedLow != halfLow {
-      roundUp = (droppedHigh, droppedLow) > (halfHigh, halfLow)
-    } else {
-      roundUp = sticky || kept & 1 == 1
-    }
-    var m = kept
-    var scale = binaryExponent + drop
-    if roundUp {
-      m += 1
-      if m == 1 << 53 {
-        m >>= 1
-        scale += 1
+  /// The Eisel–Lemire algorithm: `significand · 10^exponent` from the 128-bit truncated
+  /// mantissa of 10^exponent, or `nil` when the 128-bit product cannot decide the rounding
+  /// (a near tie), or the result would be subnormal, infinite, or out of the table.
+  ///
+  /// Multiplying the normalized significand by the truncated mantissa gives a product that
+  /// is at most a little below the exact one; when the bits below the 54 that matter are all
+  /// ones, the low word of the mantissa refines it, and when that still cannot settle the
+  /// carry, or the value sits exactly on a tie, the caller falls back to `strtod`. See
+  /// Lemire, "Number parsing at a gigabyte per second" (2021), and Nigel Tao's write-up of
+  /// the algorithm.
+  static func eiselLemire(_ significand: UInt64, _ exponent: Int) -> Double? {
+    guard powersOfTenRange.contains(exponent) else { return nil }
+    let shift = significand.leadingZeroBitCount
+    let w = significand << UInt64(shift)
+    // The biased exponent of the result, up to the adjustments below; (217706·e) >> 16 is
+    // ⌊e·log₂10⌋ over the table's range.
+    var binaryExponent = ((217706 &* exponent) >> 16) &+ 64 &+ 1023 &- shift
+    let row = 2 &* (exponent &- powersOfTenRange.lowerBound)
+    var (high, low) = w.multipliedFullWidth(by: powersOfTenMantissas[row])
+    if high & 0x1FF == 0x1FF && low &+ w < w {
+      // The product's low bits are all ones: add the mantissa's low word's contribution.
+      let (carryHigh, carryLow) = w.multipliedFullWidth(by: powersOfTenMantissas[row &+ 1])
+      var mergedHigh = high
+      let mergedLow = low &+ carryHigh
+      if mergedLow < low { mergedHigh &+= 1 }
+      if mergedHigh & 0x1FF == 0x1FF && mergedLow &+ 1 == 0 && carryLow &+ w < w {
+        return nil
       }
+      high = mergedHigh
+      low = mergedLow
     }
-    return Double(sign: .plus, exponent: scale, significand: Double(m))
-  }
-
-  /// Splits `high:low` into its bits above `drop` (at most 53 of them) and the `drop` bits
-  /// below, as a 128-bit pair.
-  static func split(high: UInt64, low: UInt64, drop: Int) -> (UInt64, UInt64, UInt64) {
-    if drop >= 64 {
-      let d = UInt64(drop - 64)
-      let kept = high >> d
-      let droppedHigh = d == 0 ? 0 : high & ((1 << d) - 1)
-      return (droppedHigh, low, kept)
+    // The top 54 bits, then round to 53 (ties to even, unless exactly halfway is possible).
+    let top = high >> 63
+    var mantissa = high >> (top &+ 9)
+    binaryExponent &-= Int(1 ^ top)
+    if low == 0 && high & 0x1FF == 0 && mantissa & 3 == 1 { return nil }
+    mantissa &+= mantissa & 1
+    mantissa >>= 1
+    if mantissa >> 53 > 0 {
+      mantissa >>= 1
+      binaryExponent &+= 1
     }
-    let d = UInt64(drop)
-    let kept = (low >> d) | (high << (64 - d))
-    return (0, low & ((1 << d) - 1), kept)
+    guard binaryExponent >= 1 && binaryExponent < 0x7FF else { return nil }
+    return Double(
+      bitPattern: UInt64(binaryExponent) << 52 | (mantissa & 0x000F_FFFF_FFFF_FFFF))
   }
 
   /// Parses `inf`, `infinity` or `nan` in any letter case, already past the sign.
@@ -257,12 +237,6 @@ public enum DecimalParser {
   static let powersOfTen: [Double] = (0...22).map { exponent in
     var value = 1.0
     for _ in 0..<exponent { value *= 10 }  // exact: 10^22 < 2^53 · 2^22
-    return value
-  }
-
-  static let powersOfFive: [UInt64] = (0...27).map { exponent in
-    var value: UInt64 = 1
-    for _ in 0..<exponent { value *= 5 }
     return value
   }
 }

@@ -121,6 +121,40 @@ private func randomDecimal(_ rng: inout SplitMix64) -> String {
     #expect(mismatches.isEmpty, "differs from strtod on: \(mismatches)")
   }
 
+  /// Up to 19 significant digits with every decimal exponent of the Eisel–Lemire table and
+  /// beyond: the fast path or its fallback, always strtod's double.
+  @Test func agreesWithStrtodAcrossTheWholeExponentRange() {
+    var rng = SplitMix64(seed: 0x5EED_0003)
+    var mismatches: [String] = []
+    for exponent in -380...380 {
+      for _ in 0..<400 {
+        let digits = Int(1 + rng.next() % 19)
+        var text = String(1 + rng.next() % 9)
+        for _ in 1..<digits { text += String(rng.next() % 10) }
+        text += "e\(exponent)"
+        if parse(text)?.bitPattern != libcValue(text).bitPattern && mismatches.count < 10 {
+          mismatches.append(text)
+        }
+      }
+    }
+    #expect(mismatches.isEmpty, "differs from strtod on: \(mismatches)")
+  }
+
+  /// Near ties within 19 digits, where Eisel–Lemire must detect the tie or round it right:
+  /// integers halfway between two doubles above 2⁵³, and their neighbours.
+  @Test func agreesWithStrtodNearTies() {
+    var rng = SplitMix64(seed: 0x5EED_0004)
+    for _ in 0..<100_000 {
+      let m = (rng.next() >> 11) | (1 << 52)  // a 53-bit significand
+      let k = UInt64(1 + rng.next() % 10)
+      let halfway = (2 * m + 1) << (k - 1)  // between m·2^k and (m + 1)·2^k; below 2^64
+      for n in [halfway, halfway - 1, halfway + 1] {
+        let text = String(n)
+        #expect(parse(text)?.bitPattern == libcValue(text).bitPattern, "\(text)")
+      }
+    }
+  }
+
   /// Probabilities as loggers print them: every shortest representation round-trips.
   @Test func roundTripsShortestRepresentations() {
     var rng = SplitMix64(seed: 0x5EED_0002)
