@@ -69,6 +69,24 @@ public enum DecimalParser {
     }
     if i < end && start[i] == 0x2E {
       i &+= 1
+      // Leading zeros of the fraction only scale; then eight digits at a time while they fit.
+      if significand == 0 {
+        while i < end && start[i] == 0x30 {
+          sawDigit = true
+          exponent &-= 1
+          i &+= 1
+        }
+      }
+      while digitsKept &+ 8 <= 19 && i &+ 8 <= end {
+        let word = UnsafeRawPointer(start + i).loadUnaligned(as: UInt64.self)
+        guard let eight = eightDigits(word) else { break }
+        sawDigit = true
+        // All eight are significant: leading zeros were skipped above.
+        significand = significand &* 100_000_000 &+ eight
+        digitsKept &+= 8
+        exponent &-= 8
+        i &+= 8
+      }
       while i < end {
         let d = start[i] &- 0x30
         if d > 9 { break }
@@ -170,6 +188,27 @@ public enum DecimalParser {
     guard binaryExponent >= 1 && binaryExponent < 0x7FF else { return nil }
     return Double(
       bitPattern: UInt64(binaryExponent) << 52 | (mantissa & 0x000F_FFFF_FFFF_FFFF))
+  }
+
+  /// The value of eight ASCII digits loaded little-endian (the first digit in the low byte),
+  /// or `nil` if any byte is not a digit.
+  ///
+  /// SWAR: a byte is a digit when its high nibble is 3 and adding 6 keeps it so; then pairs,
+  /// quads and octets of digits are combined with three multiplies.
+  @inline(__always)
+  static func eightDigits(_ word: UInt64) -> UInt64? {
+    let highNibbles: UInt64 = 0xF0F0_F0F0_F0F0_F0F0
+    let threes: UInt64 = 0x3030_3030_3030_3030
+    guard word & highNibbles == threes,
+      (word &+ 0x0606_0606_0606_0606) & highNibbles == threes
+    else { return nil }
+    var v = word &- threes
+    v = (v &* 10) &+ (v >> 8)  // each even byte: two digits
+    let pairs: UInt64 = 0x0000_00FF_0000_00FF
+    v =
+      ((v & pairs) &* (100 &+ (1_000_000 << 32)) &+ ((v >> 16) & pairs) &* (1 &+ (10_000 << 32)))
+      >> 32
+    return v
   }
 
   /// Parses `inf`, `infinity` or `nan` in any letter case, already past the sign.
