@@ -74,7 +74,36 @@ public struct LossFormula: Sendable, Hashable {
   }
 
   /// Whether predictions are logits rather than probabilities.
-  public var takesLogits: Bool { rule == .logits }
+  public var takesLogits: Bool {
+    if case .logits = rule { return true }
+    return false
+  }
+
+  /// The loss, the probability ŷ and whether clipping changed it, for one record: what
+  /// ``loss(label:prediction:)``, ``probability(prediction:)`` and ``clips(prediction:)``
+  /// give, with one dispatch on the rule.
+  func terms(label y: Double, prediction: Double) -> (
+    loss: Double, probability: Double, clipped: Bool
+  ) {
+    switch rule {
+    case .clamp(let low, let high):
+      let clipped = prediction < low || prediction > high
+      let p = clipped ? min(max(prediction, low), high) : prediction
+      let loss: Double
+      if y == 1 {
+        loss = -log(p)
+      } else if y == 0 {
+        loss = -log1p(-p)
+      } else {
+        loss = -(y * log(p) + (1 - y) * log1p(-p))
+      }
+      return (loss, prediction, clipped)
+    case .logits:
+      return (logitLoss(label: y, logit: prediction), probability(prediction: prediction), false)
+    case .spark, .torch:
+      return (loss(label: y, prediction: prediction), prediction, clips(prediction: prediction))
+    }
+  }
 
   /// Whether `prediction` is a value this formula accepts: a probability in [0, 1], or any
   /// logit but NaN.
@@ -150,7 +179,7 @@ public struct LossFormula: Sendable, Hashable {
 
   /// The predicted probability ŷ: the prediction itself, or σ(s) for a logit.
   public func probability(prediction: Double) -> Double {
-    guard rule == .logits else { return prediction }
+    guard case .logits = rule else { return prediction }
     if prediction >= 0 { return 1 / (1 + exp(-prediction)) }
     let e = exp(prediction)
     return e / (1 + e)

@@ -245,11 +245,8 @@ public struct RecordEvaluator: Sendable {
       }
       group = found
     }
-    for k in 0..<layout.predictions.count {
-      let prediction = predictions[k]
-      let loss = formula.loss(label: label, prediction: prediction)
-      let probability = formula.probability(prediction: prediction)
-      let clipped = formula.clips(prediction: prediction)
+    for k in 0..<predictions.count {
+      let (loss, probability, clipped) = formula.terms(label: label, prediction: predictions[k])
       if group >= 0 {
         // Only the group's tally: the overall one is the exact sum of the groups' tallies.
         tally.groups!.add(

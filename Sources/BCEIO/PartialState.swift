@@ -320,7 +320,8 @@ private struct StateReader {
   }
 
   func selector(_ value: Any?, _ what: String) throws(BCEError) -> ColumnSelector? {
-    if value is NSNull || value == nil { return nil }
+    guard let value else { throw fail("\(what) is missing") }
+    if value is NSNull { return nil }
     let object = try object(value, what)
     if let name = object["name"] as? String { return .name(name) }
     if object["index"] != nil {

@@ -11,14 +11,14 @@ struct MergeCommand: ParsableCommand {
     abstract: "Combine partial states (from --state-out) into one report.",
     usage: "bce merge [<options>] <states> ...",
     discussion: """
-      Every state must have been made with the same math options (clipping, labels, \\
-      columns, group-by, bins); the report is bitwise what one run over all the inputs \\
-      would print, whatever the order of the states. '-' reads states from standard \\
-      input, one per line, so that merge can be the reducer of a streaming job. With \\
+      Every state must have been made with the same math options (clipping, labels, \
+      columns, group-by, bins); the report is bitwise what one run over all the inputs \
+      would print, whatever the order of the states. '-' reads states from standard \
+      input, one per line, so that merge can be the reducer of a streaming job. With \
       --state-out, the merged state can be merged again (a merge tree).
 
-      Exit status: 0 success; 1 a state is unreadable, malformed or of another version, or \\
-      there are no records; 2 usage error, or states made with different math options; \\
+      Exit status: 0 success; 1 a state is unreadable, malformed or of another version, or \
+      there are no records; 2 usage error, or states made with different math options; \
       3 a loss_mean exceeds --max-loss.
       """)
 
