@@ -427,6 +427,7 @@ public struct RecordEvaluator: Sendable {
       columns.append((column, layout.names.predictions[k]))
     }
     if let weight = layout.weight { columns.append((weight, layout.names.weight!)) }
+    if let group = layout.group { columns.append((group, layout.names.group!)) }
     let missing = columns.filter { $0.0 >= found }.map { "\($0.1) is field \($0.0 + 1)" }
     return "the record has \(found) field\(found == 1 ? "" : "s"), but column "
       + missing.joined(separator: ", ")

@@ -81,7 +81,23 @@ public enum Evaluation {
       tally: tally, predictionNames: options.columns.predictions.map(reportName),
       inputs: inputs.map(\.name), bytesRead: progress.bytesRead,
       bytesDecompressed: progress.bytesDecompressed)
+    try checkWeights(report, place: inputs.map(\.name).joined(separator: ", "))
     return EvaluationOutcome(report: report, tally: tally, skippedRecords: reducer.described)
+  }
+
+  /// Fails when the weights sum beyond the double range: Σw would round to +∞ and every
+  /// mean to 0 or NaN, which would be reported as if it were a result.
+  ///
+  /// - Throws: a data error at `place`.
+  public static func checkWeights(_ report: Report, place: String) throws(BCEError) {
+    guard let row = report.results.first(where: { $0.metrics.weightSum.isInfinite }) else {
+      return
+    }
+    var name = "'\(row.prediction)'"
+    if let group = row.group { name += " group '\(group)'" }
+    throw BCEError(
+      .data, place: place,
+      "the weights of \(name) sum to more than the largest double; scale them down")
   }
 
   /// How the report names a prediction column: as the user typed it.

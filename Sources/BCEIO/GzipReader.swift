@@ -120,6 +120,7 @@ public final class GzipReader: ByteSource {
   ///
   /// - Returns: whether another member starts; `false` at a clean end of the stream.
   private func startNextMember() throws(BCEError) -> Bool {
+    var padding = false
     while true {
       if inputStart == inputEnd {
         if sourceEnded { return false }
@@ -128,11 +129,14 @@ public final class GzipReader: ByteSource {
       }
       let first = input[inputStart]
       if first == 0 {
-        // gzip accepts zero padding after the last member (tape blocks); so does bce.
+        // gzip accepts zero padding after the last member (tape blocks); so does bce. Only
+        // zeros may follow it, however the reads happen to split it.
+        padding = true
         while inputStart < inputEnd && input[inputStart] == 0 { inputStart += 1 }
         if inputStart < inputEnd { throw trailingGarbage() }
         continue
       }
+      if padding { throw trailingGarbage() }
       if first != 0x1F { throw trailingGarbage() }
       if inputEnd - inputStart < 2 && !sourceEnded {
         try refill()

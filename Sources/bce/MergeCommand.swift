@@ -46,6 +46,7 @@ struct MergeCommand: ParsableCommand {
     if merged.tally.records - merged.tally.skipped == 0 {
       throw BCEError(.data, place: firstName, "no records to evaluate in the merged states")
     }
+    try Evaluation.checkWeights(merged.report, place: firstName)
     try report.deliver(merged.report, state: merged, seconds: secondsSince(started))
   }
 
