@@ -39,8 +39,8 @@ extension ExactSum {
 
   /// Reads the text form of ``exactText``.
   ///
-  /// - Returns: `nil` when the text is not in that form, or holds a value beyond what a sum
-  ///   of doubles can reach (bits below 2⁻¹⁰⁷⁴ or above the accumulator's 2¹¹⁰²).
+  /// - Returns: `nil` when the text is not in that form, or holds bits outside the
+  ///   accumulator (below 2⁻¹⁰⁷⁴, or at 2¹⁰⁹⁸ and above in the digit that holds them).
   public init?(exactText text: String) {
     var parts = text.split(separator: " ")[...]
     guard var number = parts.popFirst()?.utf8[...] else { return nil }

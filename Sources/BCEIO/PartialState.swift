@@ -32,6 +32,10 @@ import Foundation
 public struct PartialState: Sendable {
   public static let formatName = "bce-state"
   public static let version = 1
+  /// Bounds a state must respect: no run counts more records (9·10¹⁵), and `--bins` allows
+  /// no more bins. They keep every count far from overflow, however many states are merged.
+  static let maximumRecords = 1 << 53
+  static let maximumBins = 10_000
 
   /// The options that shape the math; states merge only when theirs are equal.
   public var math: MathOptions
@@ -76,9 +80,18 @@ public struct PartialState: Sendable {
         .usage, place: names.1,
         "cannot merge with \(names.0): the states differ in \(difference)")
     }
+    guard tally.records + other.tally.records <= PartialState.maximumRecords else {
+      throw BCEError(
+        .data, place: names.1, "cannot merge with \(names.0): more than 2⁵³ records in all")
+    }
     inputs += other.inputs
-    bytesRead += other.bytesRead
-    bytesDecompressed += other.bytesDecompressed
+    // Byte counts are at most 2⁵³ each; saturate rather than trap on absurd totals.
+    bytesRead =
+      bytesRead.addingReportingOverflow(other.bytesRead).overflow
+      ? .max : bytesRead + other.bytesRead
+    bytesDecompressed =
+      bytesDecompressed.addingReportingOverflow(other.bytesDecompressed).overflow
+      ? .max : bytesDecompressed + other.bytesDecompressed
     tally.merge(other.tally)
   }
 
@@ -302,8 +315,8 @@ private struct StateReader {
   func integer(_ value: Any?, _ what: String) throws(BCEError) -> Int {
     // JSONSerialization gives numbers and booleans as NSNumber; a boolean's type is "c".
     guard let number = value as? NSNumber, String(cString: number.objCType) != "c",
-      let int = Int(exactly: number), int >= 0
-    else { throw fail("\(what) is not a whole number ≥ 0") }
+      let int = Int(exactly: number), int >= 0, int <= PartialState.maximumRecords
+    else { throw fail("\(what) is not a whole number in [0, 2⁵³]") }
     return int
   }
 
@@ -331,6 +344,31 @@ private struct StateReader {
     throw fail("\(what) is not a column")
   }
 
+  /// Checks that the counts add up: every column counts each valid record once, overall or
+  /// in one group, and once in its bins; clipped records are counted records.
+  func checkCounts(_ tally: Tally) throws(BCEError) {
+    let valid = tally.records - tally.skipped
+    for k in tally.predictions.indices {
+      var counted = tally.predictions[k].count
+      if let groups = tally.groups {
+        // Each count is at most 2⁵³ (checked when read) and the sum stops as soon as it
+        // passes the valid records, so it stays below 2⁵⁴.
+        for g in 0..<groups.count where counted <= valid {
+          counted += groups.tally(group: g, column: k).count
+        }
+      }
+      guard counted == valid else {
+        throw fail("the counts of prediction column \(k + 1) do not add up to the records")
+      }
+      if let bins = tally.bins {
+        let binned = (0..<bins.binCount).reduce(0) { $0 + bins.bin(column: k, $1).count }
+        guard binned == valid else {
+          throw fail("the bins of prediction column \(k + 1) do not add up to the records")
+        }
+      }
+    }
+  }
+
   func tally(_ value: Any?, _ what: String) throws(BCEError) -> PredictionTally {
     let object = try object(value, what)
     var tally = PredictionTally()
@@ -340,6 +378,7 @@ private struct StateReader {
     tally.lossSum = try sum(object["loss_sum"], "\(what) loss_sum")
     tally.labelSum = try sum(object["label_sum"], "\(what) label_sum")
     tally.predictionSum = try sum(object["pred_sum"], "\(what) pred_sum")
+    guard tally.clipped <= tally.count else { throw fail("\(what) clipped is above count") }
     return tally
   }
 
@@ -394,6 +433,9 @@ private struct StateReader {
       weight: try selector(mathObject["weight"], "math.weight"),
       group: try selector(mathObject["group"], "math.group"),
       bins: try integer(mathObject["bins"], "math.bins"))
+    guard math.bins <= PartialState.maximumBins else {
+      throw fail("math.bins is above \(PartialState.maximumBins)")
+    }
 
     var inputs: [String] = []
     for item in try array(root["inputs"], "inputs") { inputs.append(try string(item, "inputs")) }
@@ -402,6 +444,9 @@ private struct StateReader {
       predictionColumns: columns, grouped: math.group != nil, binCount: math.bins)
     tally.records = try integer(root["records"], "records")
     tally.skipped = try integer(root["skipped"], "skipped")
+    guard tally.records <= PartialState.maximumRecords, tally.skipped <= tally.records else {
+      throw fail("records or skipped out of range")
+    }
     let overall = try array(root["overall"], "overall")
     guard overall.count == columns else { throw fail("overall has \(overall.count) tallies") }
     for k in 0..<columns { tally.predictions[k] = try self.tally(overall[k], "overall[\(k)]") }
@@ -453,6 +498,7 @@ private struct StateReader {
     } else if !(root["bins"] is NSNull) {
       throw fail("bins without math.bins")
     }
+    try checkCounts(tally)
     return PartialState(
       math: math, inputs: inputs, bytesRead: try integer(root["bytes_read"], "bytes_read"),
       bytesDecompressed: try integer(root["bytes_decompressed"], "bytes_decompressed"),

@@ -28,7 +28,6 @@ struct MergeCommand: ParsableCommand {
   @OptionGroup var report: ReportOptions
 
   func run() throws {
-    let started = ContinuousClock.now
     var merged: PartialState? = nil
     var firstName = ""
     for (name, text) in try readStates() {
@@ -47,7 +46,7 @@ struct MergeCommand: ParsableCommand {
       throw BCEError(.data, place: firstName, "no records to evaluate in the merged states")
     }
     try Evaluation.checkWeights(merged.report, place: firstName)
-    try report.deliver(merged.report, state: merged, seconds: secondsSince(started))
+    try report.deliver(merged.report, state: merged, seconds: nil)
   }
 
   /// Every state's name and text: a file's whole content, or each non-blank line of stdin.

@@ -17,7 +17,7 @@ struct ReportOptions: ParsableArguments {
 
   @Option(
     help: ArgumentHelp(
-      "Write the reliability diagram as SVG to FILE (10 bins unless --bins says otherwise).",
+      "Write the reliability diagram of the calibration bins as SVG to FILE (eval: 10 bins unless --bins is given).",
       valueName: "FILE"))
   var plot: String?
 
@@ -38,7 +38,7 @@ struct ReportOptions: ParsableArguments {
   ///
   /// Files come first: if one cannot be written, the run fails before anything is on
   /// stdout.
-  func deliver(_ report: Report, state: @autoclosure () -> PartialState, seconds: Double) throws {
+  func deliver(_ report: Report, state: @autoclosure () -> PartialState, seconds: Double?) throws {
     if let plot {
       guard report.results.contains(where: { $0.bins != nil }) else {
         throw BCEError(

@@ -156,7 +156,10 @@ enum ReportRenderer {
 
   /// An aligned table, one row per result (the overall row of each prediction column
   /// first, then its groups), then one line about the run.
-  static func text(_ report: Report, seconds: Double) -> String {
+  ///
+  /// - Parameter seconds: the run's wall time, or `nil` (for `merge`, whose own time says
+  ///   nothing about the inputs).
+  static func text(_ report: Report, seconds: Double?) -> String {
     let grouped = report.results.contains { $0.group != nil }
     var headers = ["pred"]
     if grouped { headers.append("group") }
@@ -194,8 +197,11 @@ enum ReportRenderer {
     var summary = "\(report.records) records"
     if report.skipped > 0 { summary += " (\(report.skipped) skipped)" }
     summary += " from \(report.inputs.count) input\(report.inputs.count == 1 ? "" : "s")"
-    summary += String(format: ", %.1f MB in %.2f s", megabytes, seconds)
-    if seconds > 0 { summary += String(format: " (%.0f MB/s)", megabytes / seconds) }
+    summary += String(format: ", %.1f MB", megabytes)
+    if let seconds {
+      summary += String(format: " in %.2f s", seconds)
+      if seconds > 0 { summary += String(format: " (%.0f MB/s)", megabytes / seconds) }
+    }
     return out + summary + "\n"
   }
 
