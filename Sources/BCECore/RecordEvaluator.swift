@@ -428,7 +428,10 @@ public struct RecordEvaluator: Sendable {
     }
     if let weight = layout.weight { columns.append((weight, layout.names.weight!)) }
     if let group = layout.group { columns.append((group, layout.names.group!)) }
-    let missing = columns.filter { $0.0 >= found }.map { "\($0.1) is field \($0.0 + 1)" }
+    // A column selected in two roles (`-p p -w p`) is named once.
+    var listed = Set<Int>()
+    let missing = columns.filter { $0.0 >= found && listed.insert($0.0).inserted }
+      .map { "\($0.1) is field \($0.0 + 1)" }
     return "the record has \(found) field\(found == 1 ? "" : "s"), but column "
       + missing.joined(separator: ", ")
   }

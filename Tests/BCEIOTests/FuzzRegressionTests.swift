@@ -46,6 +46,18 @@ import Testing
     ) { try Evaluation.run(inputs: [input], options: options) }
   }
 
+  /// too-few-fields-repeats-column: a column selected in two roles was named twice.
+  @Test func tooFewFieldsNamesEachColumnOnce() throws {
+    var options = EvaluationOptions()
+    options.columns = ColumnSelection(
+      label: .name("label"), predictions: [.name("p")], weight: .name("p"))
+    let input = EvaluationInput.bytes(Array("label,x,p\n1,0.5\n".utf8), name: "in.csv")
+    #expect(
+      throws: BCEError.record(
+        "in.csv", line: 2, "the record has 2 fields, but column 'p' is field 3")
+    ) { try Evaluation.run(inputs: [input], options: options) }
+  }
+
   /// metrics-nan-on-weight-overflow: weights summing past the largest double gave Σw = +∞
   /// and means of 0 or NaN, reported with status 0.
   @Test func weightsSummingPastTheDoubleRangeAreAnError() throws {
