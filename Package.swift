@@ -8,6 +8,12 @@ let package = Package(
     .library(name: "BCEIO", targets: ["BCEIO"]),
     .library(name: "BCECore", targets: ["BCECore"]),
   ],
+  traits: [
+    .trait(
+      name: "ISAL",
+      description: "Also build the ISA-L gzip decoder (--inflate isal); needs libisal-dev."),
+    .default(enabledTraits: []),
+  ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
   ],
@@ -17,8 +23,19 @@ let package = Package(
       pkgConfig: "zlib",
       providers: [.apt(["zlib1g-dev"])]
     ),
+    .systemLibrary(
+      name: "CISAL",
+      pkgConfig: "libisal",
+      providers: [.apt(["libisal-dev"])]
+    ),
     .target(name: "BCECore"),
-    .target(name: "BCEIO", dependencies: ["BCECore", "CZlib"]),
+    .target(
+      name: "BCEIO",
+      dependencies: [
+        "BCECore", "CZlib", .target(name: "CISAL", condition: .when(traits: ["ISAL"])),
+      ],
+      swiftSettings: [.define("ISAL", .when(traits: ["ISAL"]))]
+    ),
     .executableTarget(
       name: "bce",
       dependencies: [
@@ -27,7 +44,9 @@ let package = Package(
       ]
     ),
     .testTarget(name: "BCECoreTests", dependencies: ["BCECore"]),
-    .testTarget(name: "BCEIOTests", dependencies: ["BCEIO", "CZlib"]),
+    .testTarget(
+      name: "BCEIOTests", dependencies: ["BCEIO", "CZlib"],
+      swiftSettings: [.define("ISAL", .when(traits: ["ISAL"]))]),
     .testTarget(name: "EndToEndTests", dependencies: ["bce", "CZlib"]),
   ]
 )

@@ -98,7 +98,7 @@ extension RecordEvaluator {
           break
         }
         // Unquoted field: up to the delimiter, the line end or the end of the input.
-        var q = CSVScanner.nextDelimiterOrNewline(bytes, from: p, delimiter: delimiterWord)
+        let q = CSVScanner.nextDelimiterOrNewline(bytes, from: p, delimiter: delimiterWord)
         if q == n {
           var end = q
           if end > p && bytes[end - 1] == CSVScanner.carriageReturn { end -= 1 }

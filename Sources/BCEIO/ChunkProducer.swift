@@ -44,7 +44,7 @@ final class ChunkProducer: Sendable {
   private func produce(input index: Int) throws(BCEError) {
     let input = inputs[index]
     let raw = try input.open()
-    let source = try PrefixedSource.decoding(raw, name: input.name)
+    let source = try PrefixedSource.decoding(raw, name: input.name, backend: options.inflate)
     var reader = Fill(source: source, raw: raw, producer: self)
     let format = options.format ?? InputFormat.inferred(fromName: input.name)
 

@@ -27,6 +27,8 @@ public struct EvaluationOptions: Sendable {
   public var rules = RecordRules(formula: LossFormula(clipping: .preset(.sklearn)))
   /// Records are evaluated on this many threads; the reader has one more of its own.
   public var threads = 1
+  /// The gzip decoder (results are bit-identical with either).
+  public var inflate = InflateBackend.zlib
   /// Bytes per chunk (a record longer than this grows its chunk).
   public var chunkSize = EvaluationOptions.defaultChunkSize
 

@@ -1,10 +1,9 @@
 import BCECore
-import CZlib
 
-/// The decompressed bytes of a gzip stream, inflated with zlib.
+/// The decompressed bytes of a gzip stream, inflated with zlib or ISA-L.
 ///
-/// Every member of a multi-member stream is read (`cat a.gz b.gz`, pigz, bgzip/BGZF); zlib
-/// checks each member's CRC-32 and length. The stream must end exactly at a member boundary:
+/// Every member of a multi-member stream is read (`cat a.gz b.gz`, pigz, bgzip/BGZF); the
+/// decoder checks each member's CRC-32 and length. The stream must end exactly at a member boundary:
 /// input that ends inside a member is a truncated file, and bytes after the last member that
 /// are not another member are an error too (all-zero padding, which gzip also accepts, is
 /// skipped).
@@ -12,8 +11,7 @@ public final class GzipReader: ByteSource {
   /// The input's name in messages.
   public let name: String
   private let source: any ByteSource
-  /// zlib keeps pointers into its stream state, so it lives in its own stable allocation.
-  private let stream: UnsafeMutablePointer<z_stream>
+  private let inflater: any MemberInflater
   private let input: UnsafeMutableRawBufferPointer
   /// The unread part of `input` is `input[inputStart..<inputEnd]`.
   private var inputStart = 0
@@ -34,27 +32,19 @@ public final class GzipReader: ByteSource {
   /// Size of the compressed-input buffer.
   static let inputCapacity = 256 * 1024
 
-  /// Reads the gzip stream of `source`, named `name` in messages.
-  public init(source: any ByteSource, name: String) throws(BCEError) {
+  /// Reads the gzip stream of `source`, named `name` in messages, with `backend`.
+  ///
+  /// - Throws: a usage error when `backend` is not in this build.
+  public init(source: any ByteSource, name: String, backend: InflateBackend = .zlib)
+    throws(BCEError)
+  {
     self.name = name
     self.source = source
-    stream = .allocate(capacity: 1)
-    stream.initialize(to: z_stream())
+    inflater = try backend.makeInflater(name: name)
     input = .allocate(byteCount: GzipReader.inputCapacity, alignment: 16)
-    let status = bce_inflate_init_gzip(stream)
-    guard status == Z_OK else {
-      stream.deallocate()
-      input.deallocate()
-      throw BCEError(.data, place: name, "cannot start zlib (status \(status))")
-    }
   }
 
-  deinit {
-    inflateEnd(stream)
-    stream.deinitialize(count: 1)
-    stream.deallocate()
-    input.deallocate()
-  }
+  deinit { input.deallocate() }
 
   public var bytesConsumed: Int { source.bytesConsumed }
 
@@ -79,41 +69,16 @@ public final class GzipReader: ByteSource {
   ///
   /// - Returns: the bytes written to `output`.
   private func inflateSome(into output: UnsafeMutableRawBufferPointer) throws(BCEError) -> Int {
-    let available = inputEnd - inputStart
-    stream.pointee.next_in = (input.baseAddress! + inputStart).assumingMemoryBound(to: Bytef.self)
-    stream.pointee.avail_in = uInt(available)
-    stream.pointee.next_out = output.baseAddress!.assumingMemoryBound(to: Bytef.self)
-    stream.pointee.avail_out = uInt(output.count)
-    let status = inflate(stream, Z_NO_FLUSH)
-    let consumed = available - Int(stream.pointee.avail_in)
-    let produced = output.count - Int(stream.pointee.avail_out)
-    let message = stream.pointee.msg.map { String(cString: $0) }
-    // zlib must not keep pointers into buffers it does not own between calls.
-    stream.pointee.next_in = nil
-    stream.pointee.next_out = nil
-    inputStart += consumed
-    switch status {
-    case Z_STREAM_END:
+    let pending = UnsafeRawBufferPointer(rebasing: input[inputStart..<inputEnd])
+    let step = try inflater.inflate(pending, into: output)
+    inputStart += step.consumed
+    if step.memberEnded {
       members += 1
       state = .boundary
-    case Z_OK:
-      break
-    case Z_BUF_ERROR:
-      // No progress was possible: zlib needs input, and there is none left.
-      if inputStart == inputEnd && sourceEnded { throw truncated() }
-    case Z_DATA_ERROR:
-      throw BCEError(.data, place: name, "corrupt gzip data: \(describe(message))")
-    case Z_MEM_ERROR:
-      throw BCEError(.data, place: name, "zlib ran out of memory")
-    default:
-      throw BCEError(.data, place: name, "corrupt gzip data: zlib status \(status)")
+    } else if step.produced == 0 && step.consumed == 0 && inputStart == inputEnd && sourceEnded {
+      throw truncated()  // the decoder needs input, and there is none left
     }
-    if produced == 0 && consumed == 0 && inputStart == inputEnd && sourceEnded
-      && state == .member
-    {
-      throw truncated()
-    }
-    return produced
+    return step.produced
   }
 
   /// After a member: starts the next member if one follows, skips zero padding.
@@ -143,10 +108,7 @@ public final class GzipReader: ByteSource {
         continue
       }
       if inputEnd - inputStart < 2 || input[inputStart + 1] != 0x8B { throw trailingGarbage() }
-      let status = inflateReset(stream)
-      guard status == Z_OK else {
-        throw BCEError(.data, place: name, "cannot restart zlib (status \(status))")
-      }
+      try inflater.reset()
       state = .member
       return true
     }
@@ -177,14 +139,5 @@ public final class GzipReader: ByteSource {
     return BCEError(
       .data, place: name,
       "trailing data that is not gzip after member \(members) (at byte \(offset))")
-  }
-
-  private func describe(_ message: String?) -> String {
-    switch message {
-    case "incorrect data check": return "CRC-32 mismatch (incorrect data check)"
-    case "incorrect length check": return "length mismatch (incorrect length check)"
-    case let text?: return text
-    case nil: return "unknown error"
-    }
   }
 }

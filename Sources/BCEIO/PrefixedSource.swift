@@ -22,13 +22,15 @@ final class PrefixedSource: ByteSource {
 
   /// `source` decoded: inflated when it starts with the gzip magic bytes 1f 8b (whatever its
   /// name), as it is otherwise.
-  static func decoding(_ source: any ByteSource, name: String) throws(BCEError) -> any ByteSource {
+  static func decoding(_ source: any ByteSource, name: String, backend: InflateBackend = .zlib)
+    throws(BCEError) -> any ByteSource
+  {
     let magic = UnsafeMutableRawBufferPointer.allocate(byteCount: 2, alignment: 1)
     defer { magic.deallocate() }
     let n = try source.readFully(into: magic)
     let prefixed = PrefixedSource(prefix: Array(magic[..<n]), rest: source)
     if n == 2 && magic[0] == 0x1F && magic[1] == 0x8B {
-      return try GzipReader(source: prefixed, name: name)
+      return try GzipReader(source: prefixed, name: name, backend: backend)
     }
     return prefixed
   }

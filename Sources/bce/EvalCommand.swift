@@ -67,6 +67,9 @@ struct EvalCommand: ParsableCommand {
   @Option(help: "Bytes per chunk, e.g. 4M or 65536 (default: 1M).")
   var chunkSize: ByteCount?
 
+  @Option(help: "Gzip decoder: zlib, or isal where the build includes ISA-L (default: zlib).")
+  var inflate: InflateBackend = .zlib
+
   @Flag(help: "Skip invalid records (counted, the first few reported) instead of failing.")
   var skipInvalid = false
 
@@ -95,6 +98,10 @@ struct EvalCommand: ParsableCommand {
     }
     if let bins, bins < 1 || bins > 10_000 {
       throw ValidationError("--bins must be between 1 and 10000, got \(bins)")
+    }
+    if !InflateBackend.available.contains(inflate) {
+      throw ValidationError(
+        "--inflate \(inflate.rawValue): this bce was built without it (build with --traits ISAL)")
     }
     if threads < 1 || threads > 4096 {
       throw ValidationError("--threads must be between 1 and 4096, got \(threads)")
@@ -132,6 +139,7 @@ struct EvalCommand: ParsableCommand {
       formula: formula, labels: labelRule, skipInvalid: skipInvalid,
       binCount: bins ?? (report.plot != nil ? 10 : 0))
     options.threads = threads
+    options.inflate = inflate
     options.chunkSize = chunkSize?.bytes ?? EvaluationOptions.defaultChunkSize
     return options
   }

@@ -4,6 +4,7 @@ import BCEIO
 
 extension InputFormat: ExpressibleByArgument {}
 extension ClipPreset: ExpressibleByArgument {}
+extension InflateBackend: ExpressibleByArgument {}
 
 /// A report format of `--output`.
 enum OutputFormat: String, CaseIterable, ExpressibleByArgument {

@@ -5,9 +5,11 @@ import Testing
 /// Everything a gzip stream decodes to, read `outputSize` bytes at a time from a source that
 /// hands out `pieceSize` bytes at a time.
 private func inflate(
-  _ gzip: [UInt8], name: String = "test.gz", pieceSize: Int = .max, outputSize: Int = 4096
+  _ gzip: [UInt8], name: String = "test.gz", pieceSize: Int = .max, outputSize: Int = 4096,
+  backend: InflateBackend = .zlib
 ) throws(BCEError) -> [UInt8] {
-  let reader = try GzipReader(source: MemorySource(gzip, pieceSize: pieceSize), name: name)
+  let reader = try GzipReader(
+    source: MemorySource(gzip, pieceSize: pieceSize), name: name, backend: backend)
   var out: [UInt8] = []
   let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: outputSize, alignment: 1)
   defer { buffer.deallocate() }
@@ -234,5 +236,53 @@ struct GzipReaderTests {
     let gzip = gzipMember(data) + [UInt8](repeating: 0, count: count)
     #expect(try inflate(gzip) == data)
     #expect(try inflate(gzip, pieceSize: 7, outputSize: 3) == data)
+  }
+
+  /// Every other backend (ISA-L, when built with the ISAL trait) against zlib on the same
+  /// streams: the same bytes, or a data error naming the input in both — for whole and
+  /// multi-member streams, every truncation, corrupted trailers, flipped bits, trailing
+  /// garbage and padding, read through small pieces and buffers.
+  @Test(
+    "every backend decodes like zlib, errors included",
+    .enabled(if: InflateBackend.available.count > 1))
+  func backendsAgree() {
+    let text = textBytes(70_000, seed: 21)
+    let member = gzipMember(text)
+    var streams: [[UInt8]] = [
+      member, gzipMember([]), member + gzipMember(randomBytes(5000, seed: 22)) + member,
+      member + [0, 0, 0], member + Array("junk".utf8), [], [0x1F, 0x8B],
+    ]
+    for cut in stride(from: 0, to: member.count, by: 97) { streams.append(Array(member[..<cut])) }
+    for position in stride(from: 10, to: member.count, by: 211) {
+      var bad = member
+      bad[position] ^= 0x10
+      streams.append(bad)
+    }
+    for position in (member.count - 8)..<member.count {
+      var bad = member
+      bad[position] ^= 0x01
+      streams.append(bad)
+    }
+    for backend in InflateBackend.available where backend != .zlib {
+      for (i, stream) in streams.enumerated() {
+        for (piece, output) in [(Int.max, 4096), (7, 1000), (1, 65_536)] {
+          let expected = Result { () throws(BCEError) in
+            try inflate(stream, pieceSize: piece, outputSize: output)
+          }
+          let actual = Result { () throws(BCEError) in
+            try inflate(stream, pieceSize: piece, outputSize: output, backend: backend)
+          }
+          switch (expected, actual) {
+          case (.success(let a), .success(let b)):
+            #expect(a == b, "\(backend) stream \(i): other bytes")
+          case (.failure(let a), .failure(let b)):
+            #expect(b.kind == .data && b.place == a.place, "\(backend) stream \(i): \(b)")
+          default:
+            Issue.record(
+              "\(backend) stream \(i) (\(piece)/\(output)): zlib \(expected), \(backend) \(actual)")
+          }
+        }
+      }
+    }
   }
 }

@@ -473,3 +473,25 @@ struct CommandLineTests {
     #expect(run.number("loss_mean") == tv1LossMean)
   }
 }
+
+@Suite("bce --inflate")
+struct InflateOptionTests {
+  /// With ISA-L in the build, `--inflate isal` gives the same bytes as zlib; without it, a
+  /// usage error that says how to build it.
+  @Test func isalGivesTheSameReportOrAUsageError() throws {
+    let dir = try Workspace()
+    var text = "label,pred\n"
+    for i in 0..<5000 { text += "\(i % 2),0.\(1000 + i)\n" }
+    try dir.write("p.csv.gz", gzipMember(Array(text.utf8)))
+    let zlib = try dir.bce(["--output", "json", "p.csv.gz"])
+    #expect(zlib.status == 0, "\(zlib)")
+    let isal = try dir.bce(["--inflate", "isal", "--output", "json", "p.csv.gz"])
+    if isal.status == 0 {
+      #expect(isal.stdout == zlib.stdout)
+    } else {
+      #expect(isal.status == 2)
+      #expect(isal.stdout == "")
+      #expect(isal.stderr.hasPrefix("bce: error: --inflate isal: this bce was built without it"))
+    }
+  }
+}
