@@ -51,7 +51,8 @@ extension InflateBackend {
         return IsalInflater(name: name)
       #else
         throw BCEError(
-          .usage, "this bce was built without ISA-L: use --inflate zlib, or build with --traits ISAL")
+          .usage,
+          "this bce was built without ISA-L: use --inflate zlib, or build with --traits ISAL")
       #endif
     }
   }
