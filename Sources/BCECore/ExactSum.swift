@@ -59,22 +59,13 @@ public struct ExactSum: Sendable {
     let bits = x.bitPattern
     if bits << 1 == 0 { return }  // ±0
     let biased = Int((bits >> 52) & 0x7FF)
-    // The term is significand · 2^(offset − 1074), offset = max(biased, 1) − 1; its digits
-    // go to wide limbs offset/32 ... offset/32 + 2.
-    let offset = (biased == 0 ? 1 : biased) &- 1
+    let offset = WideSum.offset(biased)
     let index = (offset &>> 5) &- ExactSum.windowBase
     guard biased != 0x7FF, UInt(bitPattern: index) <= UInt(ExactSum.windowLimbs - 3) else {
       addWide(x)
       return
     }
-    var significand = bits & 0x000F_FFFF_FFFF_FFFF
-    if biased != 0 { significand |= 0x0010_0000_0000_0000 }
-    let shift = UInt64(offset & 31)
-    let low = significand &<< shift
-    let high = shift == 0 ? 0 : significand &>> (64 &- shift)
-    let digit0 = Int64(low & 0xFFFF_FFFF)
-    let digit1 = Int64(low &>> 32)
-    let digit2 = Int64(high)
+    let (digit0, digit1, digit2) = WideSum.digits(bits, offset)
     if bits >> 63 == 0 {
       window[unchecked: index] &+= digit0
       window[unchecked: index &+ 1] &+= digit1

@@ -57,18 +57,10 @@ struct WideSum: Sendable {
       addNonFinite(x)
       return
     }
-    var significand = bits & 0x000F_FFFF_FFFF_FFFF
-    if biased != 0 { significand |= 0x0010_0000_0000_0000 }
-    if significand == 0 { return }
-    // The term is significand · 2^(max(biased, 1) − 1075) = significand · 2^(offset − 1074).
-    let offset = (biased == 0 ? 1 : biased) &- 1
+    if bits << 1 == 0 { return }  // ±0
+    let offset = WideSum.offset(biased)
     let index = offset &>> 5
-    let shift = UInt64(offset & 31)
-    let low = significand &<< shift
-    let high = shift == 0 ? 0 : significand &>> (64 &- shift)
-    let digit0 = Int64(low & 0xFFFF_FFFF)
-    let digit1 = Int64(low &>> 32)
-    let digit2 = Int64(high)
+    let (digit0, digit1, digit2) = WideSum.digits(bits, offset)
     if bits >> 63 == 0 {
       limbs[unchecked: index] &+= digit0
       limbs[unchecked: index &+ 1] &+= digit1
@@ -80,6 +72,24 @@ struct WideSum: Sendable {
     }
     pendingAdds &+= 1
     if pendingAdds >= WideSum.addsBetweenCarries { normalize() }
+  }
+
+  /// The bit offset of a finite term's lowest significand bit above 2⁻¹⁰⁷⁴: the term is
+  /// significand · 2^(offset − 1074), offset = max(biased exponent, 1) − 1. Its digits go to
+  /// limbs offset/32 ... offset/32 + 2.
+  @inline(__always)
+  static func offset(_ biased: Int) -> Int { (biased == 0 ? 1 : biased) &- 1 }
+
+  /// The three radix-2³² digits of a finite term's significand (its bit pattern `bits`),
+  /// shifted to its `offset` within the lowest of its three limbs.
+  @inline(__always)
+  static func digits(_ bits: UInt64, _ offset: Int) -> (Int64, Int64, Int64) {
+    var significand = bits & 0x000F_FFFF_FFFF_FFFF
+    if bits & 0x7FF0_0000_0000_0000 != 0 { significand |= 0x0010_0000_0000_0000 }
+    let shift = UInt64(offset & 31)
+    let low = significand &<< shift
+    let high = shift == 0 ? 0 : significand &>> (64 &- shift)
+    return (Int64(low & 0xFFFF_FFFF), Int64(low &>> 32), Int64(high))
   }
 
   mutating func addNonFinite(_ x: Double) {

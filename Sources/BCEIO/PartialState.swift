@@ -101,7 +101,7 @@ public struct PartialState: Sendable {
   public func encoded() -> String {
     var out = "{\"format\": \"\(PartialState.formatName)\", \"version\": \(PartialState.version)"
     out += ", \"math\": " + math.json
-    out += ", \"inputs\": [" + inputs.map(json).joined(separator: ", ") + "]"
+    out += ", \"inputs\": [" + inputs.map(JSONText.quoted).joined(separator: ", ") + "]"
     out += ", \"records\": \(tally.records), \"skipped\": \(tally.skipped)"
     out += ", \"bytes_read\": \(bytesRead), \"bytes_decompressed\": \(bytesDecompressed)"
     out += ", \"overall\": [" + tally.predictions.map(encode).joined(separator: ", ") + "]"
@@ -112,7 +112,7 @@ public struct PartialState: Sendable {
         if g > 0 { out += ", " }
         let key = groups.key(g)
         if let text = String(validating: key, as: UTF8.self) {
-          out += "{\"key\": " + json(text)
+          out += "{\"key\": " + JSONText.quoted(text)
         } else {
           out += "{\"key_base64\": \"" + Data(key).base64EncodedString() + "\""
         }
@@ -249,7 +249,7 @@ public struct MathOptions: Sendable, Equatable {
     func selector(_ selector: ColumnSelector?) -> String {
       switch selector {
       case nil: return "null"
-      case .name(let name)?: return "{\"name\": " + PartialState.jsonString(name) + "}"
+      case .name(let name)?: return "{\"name\": " + JSONText.quoted(name) + "}"
       case .index(let index)?: return "{\"index\": \(index)}"
       }
     }
@@ -257,8 +257,8 @@ public struct MathOptions: Sendable, Equatable {
     out += eps.map { "\"\($0)\"" } ?? "null"
     out += ", \"labels\": "
     if let labels {
-      out += "[" + PartialState.jsonString(String(decoding: labels.negative, as: UTF8.self))
-      out += ", " + PartialState.jsonString(String(decoding: labels.positive, as: UTF8.self)) + "]"
+      out += "[" + JSONText.quoted(String(decoding: labels.negative, as: UTF8.self))
+      out += ", " + JSONText.quoted(String(decoding: labels.positive, as: UTF8.self)) + "]"
     } else {
       out += "null"
     }
@@ -266,31 +266,6 @@ public struct MathOptions: Sendable, Equatable {
     out += ", \"predictions\": [" + predictions.map(selector).joined(separator: ", ") + "]"
     out += ", \"weight\": " + selector(weight) + ", \"group\": " + selector(group)
     return out + ", \"bins\": \(bins)}"
-  }
-}
-
-extension PartialState {
-  fileprivate func json(_ text: String) -> String { PartialState.jsonString(text) }
-
-  /// A JSON string literal.
-  static func jsonString(_ text: String) -> String {
-    var out = "\""
-    for scalar in text.unicodeScalars {
-      switch scalar {
-      case "\"": out += "\\\""
-      case "\\": out += "\\\\"
-      case "\n": out += "\\n"
-      case "\r": out += "\\r"
-      case "\t": out += "\\t"
-      default:
-        if scalar.value < 0x20 {
-          out += String(format: "\\u%04x", scalar.value)
-        } else {
-          out.unicodeScalars.append(scalar)
-        }
-      }
-    }
-    return out + "\""
   }
 }
 

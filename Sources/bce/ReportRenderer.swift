@@ -1,4 +1,5 @@
 import BCECore
+import BCEIO
 import Foundation
 
 /// Renders a ``Report`` as text for people or JSON for programs (SPEC §8).
@@ -11,7 +12,7 @@ enum ReportRenderer {
   /// The wall time is left out so that the same records always give the same bytes.
   static func json(_ report: Report) -> String {
     var out = "{\"inputs\": ["
-    out += report.inputs.map(jsonString).joined(separator: ", ")
+    out += report.inputs.map(JSONText.quoted).joined(separator: ", ")
     out += "], \"records\": \(report.records), \"skipped\": \(report.skipped), \"results\": ["
     // Appended one by one: a report of many groups is large, and one copy of it is enough.
     for (i, row) in report.results.enumerated() {
@@ -26,8 +27,8 @@ enum ReportRenderer {
   private static func jsonResult(_ row: ResultRow) -> String {
     let m = row.metrics
     let fields: [(String, String)] = [
-      ("pred", jsonString(row.prediction)),
-      ("group", row.group.map(jsonString) ?? "null"),
+      ("pred", JSONText.quoted(row.prediction)),
+      ("group", row.group.map(JSONText.quoted) ?? "null"),
       ("count", String(m.count)),
       ("weight_sum", jsonNumber(m.weightSum)),
       ("loss_sum", jsonNumber(m.lossSum)),
@@ -58,26 +59,6 @@ enum ReportRenderer {
     if value.isNaN { return "null" }  // never produced by the formulas (SPEC §8)
     if value.isInfinite { return value > 0 ? "\"inf\"" : "\"-inf\"" }
     return value.description
-  }
-
-  static func jsonString(_ text: String) -> String {
-    var out = "\""
-    for scalar in text.unicodeScalars {
-      switch scalar {
-      case "\"": out += "\\\""
-      case "\\": out += "\\\\"
-      case "\n": out += "\\n"
-      case "\r": out += "\\r"
-      case "\t": out += "\\t"
-      default:
-        if scalar.value < 0x20 {
-          out += String(format: "\\u%04x", scalar.value)
-        } else {
-          out.unicodeScalars.append(scalar)
-        }
-      }
-    }
-    return out + "\""
   }
 
   // MARK: Prometheus
