@@ -130,7 +130,9 @@ def parse_args(argv=None):
         action=argparse.BooleanOptionalAction,
         help="include the 4x larger CSV for target 6 (default: on unless --quick)",
     )
-    parser.add_argument("--isal-bce", metavar="PATH", help="a bce binary built with ISA-L")
+    parser.add_argument(
+        "--isal-bce", metavar="PATH", help="a bce built with ISA-L (run with --inflate isal)"
+    )
     parser.add_argument("--no-build", action="store_true", help="use the existing release bce")
     parser.add_argument("--no-install", action="store_true", help="install no peer (venv, apt)")
     parser.add_argument("--list", action="store_true", help="list the command names and exit")
@@ -374,7 +376,7 @@ def make_commands(args, bce, zlib_loop, tools, files, scaled):
     for kind, path in (("gz", gz), ("bgzf", bgzf)):
         add(
             f"bce-isal-{kind}",
-            [isal, *BCE_ARGS, str(path)],
+            [isal, "--inflate", "isal", *BCE_ARGS, str(path)],
             f"bce(ISA-L) … {short(path)}",
             skip=no_isal,
         )
