@@ -43,10 +43,12 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
-    .testTarget(name: "BCECoreTests", dependencies: ["BCECore"]),
+    // Helpers the test targets share (a seeded generator, a gzip writer); not a product.
+    .target(name: "BCETestSupport", dependencies: ["CZlib"], path: "Tests/Support"),
+    .testTarget(name: "BCECoreTests", dependencies: ["BCECore", "BCETestSupport"]),
     .testTarget(
-      name: "BCEIOTests", dependencies: ["BCEIO", "CZlib"],
+      name: "BCEIOTests", dependencies: ["BCEIO", "BCETestSupport"],
       swiftSettings: [.define("ISAL", .when(traits: ["ISAL"]))]),
-    .testTarget(name: "EndToEndTests", dependencies: ["bce", "CZlib"]),
+    .testTarget(name: "EndToEndTests", dependencies: ["bce", "BCETestSupport"]),
   ]
 )

@@ -1,3 +1,4 @@
+import BCETestSupport
 import Testing
 
 @testable import BCECore

@@ -1,5 +1,6 @@
 import BCECore
 import BCEIO
+import BCETestSupport
 import Testing
 
 /// A CSV log with everything RFC 4180 and pandas produce: quoted fields holding the

@@ -1,5 +1,6 @@
 import BCECore
 import BCEIO
+import BCETestSupport
 import Testing
 
 // SPEC §2 and §5: the same records give the same results whatever their format (CSV, TSV,

@@ -1,5 +1,6 @@
 import BCECore
 import BCEIO
+import BCETestSupport
 import Testing
 
 /// Bugs the fuzz targets found (Fuzz/README.md), one test each, named after the bug.

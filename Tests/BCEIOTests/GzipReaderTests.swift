@@ -1,5 +1,6 @@
 import BCECore
 import BCEIO
+import BCETestSupport
 import Testing
 
 /// Everything a gzip stream decodes to, read `outputSize` bytes at a time from a source that

@@ -1,5 +1,6 @@
 import BCECore
 import BCEIO
+import BCETestSupport
 import Foundation
 import Testing
 

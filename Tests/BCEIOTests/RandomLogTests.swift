@@ -1,5 +1,6 @@
 import BCECore
 import BCEIO
+import BCETestSupport
 import Testing
 
 /// A random CSV log: quoted header names (one with a line break), fields quoted or not,

@@ -1,3 +1,4 @@
+import BCETestSupport
 import Foundation
 import Testing
 

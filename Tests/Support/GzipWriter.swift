@@ -4,7 +4,7 @@ import CZlib
 ///
 /// The `z_stream` lives in its own allocation: zlib keeps a pointer to it and checks it on
 /// every call, so it must not move between calls.
-func gzipMember(_ bytes: [UInt8], level: Int32 = 6) -> [UInt8] {
+public func gzipMember(_ bytes: [UInt8], level: Int32 = 6) -> [UInt8] {
   let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
   stream.initialize(to: z_stream())
   defer {
