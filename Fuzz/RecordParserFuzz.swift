@@ -689,7 +689,7 @@ func checkExactSum(_ chunk: UnsafeRawBufferPointer, _ numbers: [Double], doublin
   require(
     merged.value.bitPattern == value.bitPattern || value.isNaN,
     "merged value \(merged.value), added \(value)")
-  if terms.allSatisfy(\.isFinite), let reference = fsum(terms) {
+  if terms.allSatisfy(\.isFinite), let reference = FsumReference.sum(terms) {
     require(
       value == reference,
       "ExactSum \(value) (\(String(value.bitPattern, radix: 16))), fsum \(reference) (\(String(reference.bitPattern, radix: 16))) of \(terms)"
@@ -726,48 +726,4 @@ func checkExactSum(_ chunk: UnsafeRawBufferPointer, _ numbers: [Double], doublin
         "2^\(max(doublings, 0)) × \(value) = \(scaled), ExactSum says \(doubledValue)")
     }
   }
-}
-
-/// Shewchuk's correctly rounded sum, as CPython's `math.fsum` computes it (the same reference
-/// as Tests/BCECoreTests/FsumReference.swift); `nil` when an intermediate overflows.
-func fsum(_ terms: [Double]) -> Double? {
-  var partials: [Double] = []
-  for term in terms {
-    var x = term
-    var i = 0
-    for j in partials.indices {
-      var y = partials[j]
-      if abs(x) < abs(y) { swap(&x, &y) }
-      let hi = x + y
-      guard hi.isFinite else { return nil }
-      let lo = y - (hi - x)
-      if lo != 0 {
-        partials[i] = lo
-        i += 1
-      }
-      x = hi
-    }
-    partials.removeSubrange(i...)
-    if x != 0 { partials.append(x) }
-  }
-  var n = partials.count
-  guard n > 0 else { return 0 }
-  n -= 1
-  var hi = partials[n]
-  var lo = 0.0
-  while n > 0 {
-    let x = hi
-    n -= 1
-    let y = partials[n]
-    hi = x + y
-    guard hi.isFinite else { return nil }
-    lo = y - (hi - x)
-    if lo != 0 { break }
-  }
-  if n > 0 && ((lo < 0 && partials[n - 1] < 0) || (lo > 0 && partials[n - 1] > 0)) {
-    let y = lo * 2
-    let x = hi + y
-    if y == x - hi { hi = x }
-  }
-  return hi
 }

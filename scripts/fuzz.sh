@@ -95,11 +95,13 @@ build() {
     built "$BUILD/libBCECore.a"
   fi
   local common=("$ROOT/Fuzz/FuzzInput.swift")
+  # The tests' fsum reference, shared rather than copied.
+  local record=("$ROOT/Fuzz/RecordParserFuzz.swift" "$ROOT/Tests/Support/FsumReference.swift")
   if [[ " ${TARGETS[*]} " == *" record "* ]] &&
-    stale "$BUILD/record-fuzz" "$BUILD/libBCECore.a" "${common[@]}" "$ROOT/Fuzz/RecordParserFuzz.swift"; then
+    stale "$BUILD/record-fuzz" "$BUILD/libBCECore.a" "${common[@]}" "${record[@]}"; then
     echo "== building record-fuzz"
     (cd "$BUILD/objects" && compile "${FLAGS[@]}" -module-name RecordParserFuzz \
-      -I "$BUILD/modules" "${common[@]}" "$ROOT/Fuzz/RecordParserFuzz.swift" \
+      -I "$BUILD/modules" "${common[@]}" "${record[@]}" \
       "$BUILD/libBCECore.a" -o "$BUILD/record-fuzz")
     built "$BUILD/record-fuzz"
   fi

@@ -12,10 +12,10 @@
 /// It works for finite inputs whose partial sums stay finite; it returns `nil` when an
 /// intermediate overflows (CPython then falls back to special handling that this reference
 /// does not reproduce).
-enum FsumReference {
+public enum FsumReference {
   /// The sum of `terms`, rounded once to the nearest double (ties to even), or `nil` when a
   /// term is not finite or an intermediate sum overflows.
-  static func sum<S: Sequence>(_ terms: S) -> Double? where S.Element == Double {
+  public static func sum<S: Sequence>(_ terms: S) -> Double? where S.Element == Double {
     var partials: [Double] = []
     for term in terms {
       guard term.isFinite else { return nil }
