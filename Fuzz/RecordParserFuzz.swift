@@ -31,6 +31,8 @@
 ///   both give the same tally, and the first skipped record is the one that stops the
 ///   other run;
 /// - group-by only splits the tally: the groups merged are the ungrouped tally;
+/// - the CSV fast path is invisible: the evaluator without it gives the same tally, lines,
+///   issues and failure;
 /// - CSV boundaries: `lastRecordEnd` is one past a `\n`, idempotent and monotone in the
 ///   prefix; `firstRecord` on a prefix, when found, is the record found in the whole, and the
 ///   evaluator sees exactly one record in it; messages about too few fields name a column;
@@ -48,6 +50,7 @@ public func recordParserFuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt 
   checkSplitLaw(whole, fuzzCase, chunk)
   checkSkipInvalidLaw(whole, fuzzCase, chunk)
   checkGroupLaw(whole, fuzzCase, chunk)
+  checkFastPathLaw(whole, fuzzCase, chunk)
   if case .csv(let delimiter) = fuzzCase.evaluator.format {
     checkCSVBoundaries(fuzzCase, chunk, delimiter: delimiter)
   }
@@ -448,7 +451,22 @@ func checkSplitLaw(_ whole: ChunkResult, _ fuzzCase: RecordCase, _ chunk: Unsafe
   }
 }
 
-// MARK: skipInvalid and group-by
+// MARK: skipInvalid, group-by and the fast path
+
+func checkFastPathLaw(
+  _ whole: ChunkResult, _ fuzzCase: RecordCase, _ chunk: UnsafeRawBufferPointer
+) {
+  let evaluator = fuzzCase.evaluator
+  guard case .csv = evaluator.format, evaluator.fastPlan != nil else { return }
+  let general = RecordEvaluator(
+    format: evaluator.format, layout: evaluator.layout, rules: evaluator.rules, fastPath: false)
+  let other = evaluate(general, chunk)
+  require(whole.tally == other.tally, "the fast path's tally differs from the general path's")
+  require(whole.lines == other.lines, "lines: fast path \(whole.lines), general \(other.lines)")
+  require(
+    whole.issues == other.issues, "issues: fast path \(whole.issues), general \(other.issues)")
+  require(whole.failed == other.failed, "the fast path and the general path disagree on failing")
+}
 
 func checkSkipInvalidLaw(
   _ whole: ChunkResult, _ fuzzCase: RecordCase, _ chunk: UnsafeRawBufferPointer

@@ -46,7 +46,51 @@ public enum DecimalParser {
     if lead | 0x20 == 0x69 || lead | 0x20 == 0x6E {  // 'i' or 'n'
       return parseWord(start + i, count: end &- i, negative: negative)
     }
+    guard
+      let (value, stop) = scanDecimal(start, first: first, from: i, end: end, negative: negative),
+      stop == end
+    else { return nil }
+    return value
+  }
 
+  /// Parses the plain decimal at the start of `start[0..<limit]` — an optional sign, digits
+  /// with an optional `.` and fraction, an optional exponent; no spaces, no words — and
+  /// tells where it stops: at the first byte that cannot continue it, which the caller
+  /// checks is a field's end.
+  ///
+  /// This is how the CSV fast path parses a field and finds its end in one pass. Whatever
+  /// it accepts, ``parse(_:count:)`` accepts with the same value when given exactly the
+  /// bytes it consumed.
+  ///
+  /// - Returns: the correctly rounded value and the number of bytes consumed, or `nil` when
+  ///   the text does not start with a plain decimal (spaces, `inf`, `nan`, an empty field,
+  ///   an exponent without digits): the caller then takes the general path.
+  @inline(__always)
+  public static func parsePrefix(_ start: UnsafePointer<UInt8>, limit: Int) -> (
+    value: Double, count: Int
+  )? {
+    guard limit > 0 else { return nil }
+    var i = 0
+    var negative = false
+    if start[0] == 0x2D || start[0] == 0x2B {
+      negative = start[0] == 0x2D
+      i = 1
+    }
+    guard let (value, stop) = scanDecimal(start, first: 0, from: i, end: limit, negative: negative)
+    else { return nil }
+    return (value, stop)
+  }
+
+  /// The decimal that starts at `i` (past any sign), up to the first byte at or after `i`
+  /// that cannot continue it (or `end`): its correctly rounded value and where it stopped.
+  /// `nil` when there is no digit, or an exponent has none.
+  ///
+  /// - Parameter first: where the text with its sign starts, for the `strtod` fallback.
+  @inline(__always)
+  static func scanDecimal(
+    _ start: UnsafePointer<UInt8>, first: Int, from i: Int, end: Int, negative: Bool
+  ) -> (Double, Int)? {
+    var i = i
     var significand: UInt64 = 0
     var digitsKept = 0
     var exponent = 0
@@ -77,15 +121,18 @@ public enum DecimalParser {
           i &+= 1
         }
       }
-      while digitsKept &+ 8 <= 19 && i &+ 8 <= end {
+      // Up to eight digits at a time while they fit in the 19 kept; the loop below takes
+      // the rest. All are significant: leading zeros were skipped above.
+      while i &+ 8 <= end {
         let word = UnsafeRawPointer(start + i).loadUnaligned(as: UInt64.self)
-        guard let eight = eightDigits(word) else { break }
+        let count = leadingDigitCount(word)
+        if count == 0 || digitsKept &+ count > 19 { break }
         sawDigit = true
-        // All eight are significant: leading zeros were skipped above.
-        significand = significand &* 100_000_000 &+ eight
-        digitsKept &+= 8
-        exponent &-= 8
-        i &+= 8
+        significand = significand &* smallPowerOfTen(count) &+ leadingDigitsValue(word, count)
+        digitsKept &+= count
+        exponent &-= count
+        i &+= count
+        if count < 8 { break }
       }
       while i < end {
         let d = start[i] &- 0x30
@@ -123,13 +170,13 @@ public enum DecimalParser {
       if !sawExponentDigit { return nil }
       exponent &+= exponentNegative ? -written : written
     }
-    if i != end { return nil }
-    if significand == 0 { return negative ? -0.0 : 0.0 }
+    if significand == 0 { return (negative ? -0.0 : 0.0, i) }
 
     if !inexact, let magnitude = exactValue(significand, exponent) {
-      return negative ? -magnitude : magnitude
+      return (negative ? -magnitude : magnitude, i)
     }
-    return strtodFallback(start + first, count: end &- first)
+    guard let value = strtodFallback(start + first, count: i &- first) else { return nil }
+    return (value, i)
   }
 
   /// The correctly rounded value of `significand · 10^exponent` (significand ≠ 0), when a
@@ -190,19 +237,47 @@ public enum DecimalParser {
       bitPattern: UInt64(binaryExponent) << 52 | (mantissa & 0x000F_FFFF_FFFF_FFFF))
   }
 
-  /// The value of eight ASCII digits loaded little-endian (the first digit in the low byte),
-  /// or `nil` if any byte is not a digit.
+  /// How many of the bytes of `word`, loaded little-endian (the first byte in the low
+  /// byte), are ASCII digits before the first that is not (8 when all are).
   ///
-  /// SWAR: a byte is a digit when its high nibble is 3 and adding 6 keeps it so; then pairs,
-  /// quads and octets of digits are combined with three multiplies.
+  /// SWAR: with t = byte − '0' (as `word ^ 0x30…30`, which agrees with the subtraction on
+  /// digits), a byte is a digit exactly when t ≤ 9, that is when neither t nor t + 0x76 has
+  /// its high bit set. Carries out of a byte only come from bytes that are not digits, and
+  /// only reach bytes after them, so the lowest flagged byte is exact.
   @inline(__always)
-  static func eightDigits(_ word: UInt64) -> UInt64? {
-    let highNibbles: UInt64 = 0xF0F0_F0F0_F0F0_F0F0
-    let threes: UInt64 = 0x3030_3030_3030_3030
-    guard word & highNibbles == threes,
-      (word &+ 0x0606_0606_0606_0606) & highNibbles == threes
-    else { return nil }
-    var v = word &- threes
+  static func leadingDigitCount(_ word: UInt64) -> Int {
+    let t = word ^ 0x3030_3030_3030_3030
+    let flagged = ((t &+ 0x7676_7676_7676_7676) | t) & 0x8080_8080_8080_8080
+    return flagged.trailingZeroBitCount &>> 3
+  }
+
+  /// The value of the first `count` (1…8) bytes of `word`, which are ASCII digits.
+  @inline(__always)
+  static func leadingDigitsValue(_ word: UInt64, _ count: Int) -> UInt64 {
+    // The digits moved to the top bytes, '0's below them: the same value, as eight digits.
+    let padded =
+      count == 8
+      ? word : word &<< UInt64(64 &- 8 &* count) | 0x3030_3030_3030_3030 &>> UInt64(8 &* count)
+    return eightDigitsValue(padded)
+  }
+
+  /// 10^`count` for `count` in 0…8.
+  @inline(__always)
+  static func smallPowerOfTen(_ count: Int) -> UInt64 {
+    // A load rather than a switch, whose indirect jump would mispredict as lengths vary.
+    smallPowersOfTen.withUnsafeBufferPointer { $0[count] }
+  }
+
+  /// 10^0 … 10^8, a literal (initialized statically).
+  static let smallPowersOfTen: [UInt64] = [
+    1, 10, 100, 1000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000,
+  ]
+
+  /// The value of eight ASCII digits loaded little-endian: pairs, quads and octets of
+  /// digits combined with three multiplies (SWAR).
+  @inline(__always)
+  static func eightDigitsValue(_ word: UInt64) -> UInt64 {
+    var v = word &- 0x3030_3030_3030_3030
     v = (v &* 10) &+ (v >> 8)  // each even byte: two digits
     let pairs: UInt64 = 0x0000_00FF_0000_00FF
     v =
@@ -273,9 +348,10 @@ public enum DecimalParser {
     }
   }
 
-  static let powersOfTen: [Double] = (0...22).map { exponent in
-    var value = 1.0
-    for _ in 0..<exponent { value *= 10 }  // exact: 10^22 < 2^53 · 2^22
-    return value
-  }
+  /// 10^0 … 10^22, every one exact. A literal, so that it is initialized statically (no
+  /// lazy-initialization check on each use).
+  static let powersOfTen: [Double] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+  ]
 }

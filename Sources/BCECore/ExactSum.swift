@@ -55,6 +55,7 @@ public struct ExactSum: Sendable {
   /// Adds one term exactly.
   ///
   /// - Complexity: O(1); every 2³⁰ adds, one carry propagation over the window.
+  @inline(__always)
   public mutating func add(_ x: Double) {
     let bits = x.bitPattern
     if bits << 1 == 0 { return }  // ±0
@@ -79,6 +80,7 @@ public struct ExactSum: Sendable {
     if pendingAdds >= WideSum.addsBetweenCarries { normalize() }
   }
 
+  @inline(never)
   private mutating func addWide(_ x: Double) {
     uniqueWide().sum.add(x)
   }
@@ -94,6 +96,7 @@ public struct ExactSum: Sendable {
   }
 
   /// Propagates the window's carries; moves a top limb that grew large to the wide part.
+  @inline(never)
   mutating func normalize() {
     var carry: Int64 = 0
     for i in 0..<(ExactSum.windowLimbs - 1) {

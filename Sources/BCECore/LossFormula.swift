@@ -82,6 +82,7 @@ public struct LossFormula: Sendable, Hashable {
   /// The loss, the probability ŷ and whether clipping changed it, for one record: what
   /// ``loss(label:prediction:)``, ``probability(prediction:)`` and ``clips(prediction:)``
   /// give, with one dispatch on the rule.
+  @inline(__always)
   func terms(label y: Double, prediction: Double) -> (
     loss: Double, probability: Double, clipped: Bool
   ) {
@@ -107,6 +108,7 @@ public struct LossFormula: Sendable, Hashable {
 
   /// Whether `prediction` is a value this formula accepts: a probability in [0, 1], or any
   /// logit but NaN.
+  @inline(__always)
   public func accepts(prediction: Double) -> Bool {
     switch rule {
     case .logits: return !prediction.isNaN

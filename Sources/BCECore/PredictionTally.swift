@@ -73,6 +73,17 @@ public struct PredictionTally: Sendable {
     predictionSum.add(weight * probability)
   }
 
+  /// Adds the records that the CSV fast path summed, all of weight 1.
+  mutating func addUnitWeighted(_ sums: UnitWeightedSums) {
+    count &+= sums.records
+    clipped &+= sums.clipped
+    unitWeights &+= sums.records
+    unitPositives &+= sums.positives
+    otherLabels.merge(sums.softLabels)
+    lossSum.merge(sums.loss)
+    predictionSum.merge(sums.probability)
+  }
+
   /// Adds every record of another tally.
   ///
   /// - Complexity: O(1) in the number of records (a few exact-sum merges).

@@ -122,10 +122,23 @@ public struct RecordEvaluator: Sendable {
   public let format: RecordFormat
   public let layout: ColumnLayout
   public let rules: RecordRules
+  /// How the fast path reads CSV records of the common shape; `nil` for JSON Lines and for
+  /// layouts only the general path reads.
+  let fastPlan: CSVFastPlan?
 
   public init(format: RecordFormat, layout: ColumnLayout, rules: RecordRules) {
-    if case .jsonLines(let keys) = format {
+    self.init(format: format, layout: layout, rules: rules, fastPath: true)
+  }
+
+  /// An evaluator that takes the CSV fast path where it can (`fastPath`), or only the
+  /// general path: both give the same results, which the tests check against each other.
+  init(format: RecordFormat, layout: ColumnLayout, rules: RecordRules, fastPath: Bool) {
+    switch format {
+    case .jsonLines(let keys):
       precondition(keys.count == layout.fieldsNeeded, "one key per layout position")
+      fastPlan = nil
+    case .csv(let delimiter):
+      fastPlan = fastPath ? CSVFastPlan(layout: layout, rules: rules, delimiter: delimiter) : nil
     }
     self.format = format
     self.layout = layout
@@ -245,6 +258,18 @@ public struct RecordEvaluator: Sendable {
       }
       group = found
     }
+    addTerms(label: label, weight: weight, group: group, predictions: predictions, to: &tally)
+    return nil
+  }
+
+  /// Adds the terms of one valid record: its label, weight, group (−1 for none) and the
+  /// value of each prediction column.
+  @inline(__always)
+  func addTerms(
+    label: Double, weight: Double, group: Int, predictions: UnsafeMutableBufferPointer<Double>,
+    to tally: inout Tally
+  ) {
+    let formula = rules.formula
     for k in 0..<predictions.count {
       let (loss, probability, clipped) = formula.terms(label: label, prediction: predictions[k])
       if group >= 0 {
@@ -261,13 +286,12 @@ public struct RecordEvaluator: Sendable {
         tally.bins!.add(column: k, weight: weight, label: label, probability: probability)
       }
     }
-    return nil
   }
 
   /// The group of a record: the group field's value — CSV text after unquoting, a JSON
   /// number or `true`/`false` as written, a JSON string's content — found or added in
   /// `groups`. `nil` for a JSON `null`, object, array or missing key.
-  private func findGroup(
+  func findGroup(
     _ bytes: UnsafeBufferPointer<UInt8>, _ span: FieldSpan, in groups: inout GroupTallies
   ) -> Int? {
     let start = bytes.baseAddress! + span.start

@@ -1,0 +1,217 @@
+/// What one field of a CSV record is to the fast path (``CSVFastPlan``).
+enum FastFieldRole: Equatable {
+  /// A field before the last needed one that no role reads: only its end is looked for.
+  case skip
+  case label
+  case prediction(Int)
+  case weight
+  case group
+}
+
+/// The roles of a record's leading fields, for evaluating the common shape of a CSV record
+/// in one pass over its bytes.
+///
+/// The general path splits the needed fields into spans, then parses each span; the fast
+/// path parses a number field while it looks for its end, and reads a `0`/`1` label without
+/// a parser call. It takes only records whose needed fields are all unquoted and plainly
+/// spelled, and leaves every other record — quotes, spaces, words such as `true` or `inf`,
+/// too few fields, invalid values, blank lines — to the general path, untouched, so both
+/// paths give the same tally and the same messages for every input.
+struct CSVFastPlan: Sendable, Equatable {
+  /// The role of field `i`, for every field up to the last needed one.
+  let roles: [FastFieldRole]
+  /// One prediction column, no weight, no group and no bins: the fast path then keeps its
+  /// sums in locals (``UnitWeightedSums``).
+  let unitWeighted: Bool
+
+  /// The plan for `layout` and `rules` with `delimiter`, or `nil` when only the general
+  /// path can read such records: when labels are tokens, when a field has two roles
+  /// (`-p s -w s`), or when the delimiter could be part of a number (`.`, a digit, …).
+  init?(layout: ColumnLayout, rules: RecordRules, delimiter: UInt8) {
+    guard case .numeric = rules.labels,
+      !"0123456789.+-eE\"\r\n".utf8.contains(delimiter)
+    else { return nil }
+    var roles = Array(repeating: FastFieldRole.skip, count: layout.fieldsNeeded)
+    func assign(_ field: Int, _ role: FastFieldRole) -> Bool {
+      guard roles[field] == .skip else { return false }
+      roles[field] = role
+      return true
+    }
+    guard assign(layout.label, .label) else { return nil }
+    for (k, field) in layout.predictions.enumerated() {
+      guard assign(field, .prediction(k)) else { return nil }
+    }
+    if let weight = layout.weight, !assign(weight, .weight) { return nil }
+    if let group = layout.group, !assign(group, .group) { return nil }
+    self.roles = roles
+    unitWeighted =
+      layout.predictions.count == 1 && layout.weight == nil && layout.group == nil
+      && rules.binCount == 0
+  }
+}
+
+/// The sums of the records that the fast path takes for the plainest layout — one
+/// prediction column, no weight, no group, no bins — kept in locals and folded into the
+/// tally once per run of records (``PredictionTally/addUnitWeighted(_:)``).
+struct UnitWeightedSums {
+  var records = 0
+  var positives = 0
+  var clipped = 0
+  /// Σ y over labels other than 0 and 1.
+  var softLabels = ExactSum()
+  var loss = ExactSum()
+  var probability = ExactSum()
+}
+
+extension RecordEvaluator {
+  /// Evaluates records from `position` on the fast path (see ``CSVFastPlan``) for as long
+  /// as they have the common shape, adding their terms to `tally`.
+  ///
+  /// - Returns: the position of the first record the fast path did not take (`bytes.count`
+  ///   when it took them all); that record is left to the general path.
+  func evaluateCSVFast(
+    _ bytes: UnsafeBufferPointer<UInt8>, from position: Int,
+    roles: UnsafeBufferPointer<FastFieldRole>, delimiter: UInt8, delimiterWord: UInt64,
+    predictions: UnsafeMutableBufferPointer<Double>, tally: inout Tally, lines: inout Int
+  ) -> Int {
+    let n = bytes.count
+    var p = position
+    var label = 0.0
+    var weight = 1.0
+    var groupSpan = FieldSpan.text(0, 0)
+    if fastPlan!.unitWeighted {
+      // The plainest layout: one prediction, every weight 1, sums in locals.
+      let formula = rules.formula
+      var sums = UnitWeightedSums()
+      while p < n,
+        let next = fastCSVFields(
+          bytes, at: p, roles: roles, delimiter: delimiter, delimiterWord: delimiterWord,
+          predictions: predictions, label: &label, weight: &weight, groupSpan: &groupSpan,
+          lines: &lines)
+      {
+        p = next
+        let (loss, probability, clipped) = formula.terms(label: label, prediction: predictions[0])
+        sums.records &+= 1
+        if label == 1 {
+          sums.positives &+= 1
+        } else if label != 0 {
+          sums.softLabels.add(label)
+        }
+        if clipped { sums.clipped &+= 1 }
+        sums.loss.add(loss)
+        sums.probability.add(probability)
+      }
+      if sums.records > 0 {
+        tally.records &+= sums.records
+        tally.predictions[0].addUnitWeighted(sums)
+      }
+      return p
+    }
+    while p < n,
+      let next = fastCSVFields(
+        bytes, at: p, roles: roles, delimiter: delimiter, delimiterWord: delimiterWord,
+        predictions: predictions, label: &label, weight: &weight, groupSpan: &groupSpan,
+        lines: &lines)
+    {
+      p = next
+      var group = -1
+      if layout.group != nil {
+        // A text field always has a group: found or added.
+        group = findGroup(bytes, groupSpan, in: &tally.groups!)!
+      }
+      addTerms(label: label, weight: weight, group: group, predictions: predictions, to: &tally)
+      tally.records &+= 1
+    }
+    return p
+  }
+
+  /// Reads the needed fields of the record at `position` on the fast path: its label, its
+  /// weight (1 without a weight column), its group field and each prediction.
+  ///
+  /// - Returns: the position after the record (after its line end), or `nil` when the
+  ///   record needs the general path; then `lines` is unchanged.
+  @inline(__always)
+  func fastCSVFields(
+    _ bytes: UnsafeBufferPointer<UInt8>, at position: Int,
+    roles: UnsafeBufferPointer<FastFieldRole>,
+    delimiter: UInt8, delimiterWord: UInt64, predictions: UnsafeMutableBufferPointer<Double>,
+    label: inout Double, weight: inout Double, groupSpan: inout FieldSpan, lines: inout Int
+  ) -> Int? {
+    let n = bytes.count
+    let base = bytes.baseAddress!
+    var p = position
+    let last = roles.count &- 1
+    for f in 0...last {
+      // p < n here: the record's first byte, or the byte after a delimiter that is not the
+      // buffer's last.
+      var q: Int
+      switch roles[f] {
+      case .skip, .group:
+        if bytes[p] == CSVScanner.quote { return nil }
+        q = CSVScanner.nextDelimiterOrNewline(bytes, from: p, delimiter: delimiterWord)
+        if roles[f] == .group {
+          // As the general path: a CR before the line end (or the input's end) is not
+          // part of the field.
+          var end = q
+          if end > p && (q == n || bytes[q] == CSVScanner.newline)
+            && bytes[end &- 1] == CSVScanner.carriageReturn
+          {
+            end &-= 1
+          }
+          groupSpan = .text(p, end)
+        }
+      case .label:
+        let byte = bytes[p]
+        if (byte == UInt8(ascii: "0") || byte == UInt8(ascii: "1"))
+          && (p &+ 1 == n || bytes[p &+ 1] == delimiter || bytes[p &+ 1] == CSVScanner.newline
+            || bytes[p &+ 1] == CSVScanner.carriageReturn)
+        {
+          // '0' or '1' alone; whether what follows ends the record is checked below.
+          label = byte == UInt8(ascii: "1") ? 1 : 0
+          q = p &+ 1
+        } else {
+          guard let (value, count) = DecimalParser.parsePrefix(base + p, limit: n &- p),
+            value >= 0 && value <= 1
+          else { return nil }
+          label = value
+          q = p &+ count
+        }
+      case .prediction(let k):
+        guard let (value, count) = DecimalParser.parsePrefix(base + p, limit: n &- p),
+          rules.formula.accepts(prediction: value)
+        else { return nil }
+        predictions[k] = value
+        q = p &+ count
+      case .weight:
+        guard let (value, count) = DecimalParser.parsePrefix(base + p, limit: n &- p),
+          value.isFinite && value >= 0
+        else { return nil }
+        weight = value
+        q = p &+ count
+      }
+      if f < last {
+        guard q < n && bytes[q] == delimiter else { return nil }
+        p = q &+ 1
+        if p == n { return nil }  // a trailing delimiter at the very end
+        continue
+      }
+      // The last needed field: its end must be the record's end, or a delimiter before
+      // fields that no role reads.
+      if q == n { return n }
+      let byte = bytes[q]
+      if byte == CSVScanner.newline {
+        lines &+= 1
+        return q &+ 1
+      }
+      if byte == CSVScanner.carriageReturn && q &+ 1 < n && bytes[q &+ 1] == CSVScanner.newline {
+        lines &+= 1
+        return q &+ 2
+      }
+      if byte == delimiter && q &+ 1 < n {
+        return CSVScanner.recordEnd(bytes, from: q &+ 1, delimiter: delimiter, newlines: &lines)
+      }
+      return nil
+    }
+    return nil  // not reached: the loop returns at its last field
+  }
+}

@@ -1,0 +1,290 @@
+import BCETestSupport
+import Testing
+
+@testable import BCECore
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+// The CSV fast path must be invisible: for every input, the evaluator that takes it gives
+// the same tally, line count and messages as the one that takes only the general path.
+
+// MARK: DecimalParser.parsePrefix
+
+private func prefix(_ text: String) -> (value: Double, count: Int)? {
+  let bytes = Array(text.utf8)
+  return bytes.withUnsafeBufferPointer {
+    DecimalParser.parsePrefix($0.baseAddress!, limit: $0.count)
+  }
+}
+
+@Test(arguments: [
+  ("0", 0.0, 1), ("1", 1.0, 1), ("0.5,", 0.5, 3), ("-2.5e3\n", -2500.0, 6), ("+7|", 7.0, 2),
+  (".25x", 0.25, 3), ("1.", 1.0, 2), ("1e5;", 100_000.0, 3), ("1E-2\r\n", 0.01, 4),
+  ("0.08750709501290291,1", 0.08750709501290291, 19),
+  ("12345678901234567890123,", 12345678901234567890123.0, 23), ("1.5 ", 1.5, 3),
+  ("-0,", -0.0, 2), ("3.5e", 3.5, 3),
+])
+func parsePrefixStopsAtTheFirstByteThatCannotContinueTheNumber(
+  text: String, value: Double, count: Int
+) throws {
+  // "3.5e": the `e` has no digits after it, so the number is only a prefix when the caller
+  // stops at the `e`; parsePrefix reports that as no number (the general path decides).
+  if text == "3.5e" {
+    #expect(prefix(text) == nil)
+    return
+  }
+  let parsed = try #require(prefix(text))
+  #expect(parsed.value.bitPattern == value.bitPattern)
+  #expect(parsed.count == count)
+}
+
+@Test(arguments: [
+  "", " 1", "\t0.5", "inf", "nan", "-", "+", ".", "-.", "e5", "1e", "1e+,", "\"1\"", "x",
+])
+func parsePrefixLeavesEverythingElseToTheGeneralPath(text: String) {
+  #expect(prefix(text) == nil)
+}
+
+@Test func parsePrefixAgreesWithParseOnRandomDecimalsAndTerminators() {
+  var random = SplitMix64(seed: 0x5EED_FA57)
+  let terminators = [",", "\n", "\r\n", ";", "\t", "|", "\"", " ", "x", "", ".", "e", "E-"]
+  for _ in 0..<200_000 {
+    let number = randomDecimal(&random)
+    let terminator = terminators[Int(random.next() % UInt64(terminators.count))]
+    let bytes = Array((number + terminator).utf8)
+    let whole = Array(number.utf8).withUnsafeBufferPointer {
+      DecimalParser.parse($0.baseAddress!, count: $0.count)
+    }
+    let parsed = bytes.withUnsafeBufferPointer {
+      DecimalParser.parsePrefix($0.baseAddress!, limit: $0.count)
+    }
+    guard let parsed else {
+      // Only a terminator that continues the number (".", "e", "E-") or an empty exponent
+      // makes parsePrefix give up where parse succeeds on the number alone.
+      #expect(
+        whole == nil || [".", "e", "E-"].contains(terminator),
+        "parsePrefix gave up on \(number + terminator)")
+      continue
+    }
+    if parsed.count == number.utf8.count {
+      #expect(
+        parsed.value.bitPattern == whole?.bitPattern, "\(number + terminator): \(parsed.value)")
+      let expected = strtod(number, nil)
+      #expect(parsed.value.bitPattern == expected.bitPattern, "\(number): against strtod")
+    } else {
+      // It stopped early or read on: then the bytes it took are a number on their own.
+      let taken = Array(bytes[..<parsed.count])
+      let again = taken.withUnsafeBufferPointer {
+        DecimalParser.parse($0.baseAddress!, count: $0.count)
+      }
+      #expect(again?.bitPattern == parsed.value.bitPattern, "\(number + terminator)")
+      #expect([".", "e", "E-"].contains(terminator), "\(number + terminator)")
+    }
+  }
+}
+
+/// A random decimal in the syntax parsePrefix takes: signs, leading zeros, long
+/// significands, fractions of every length, exponents.
+private func randomDecimal(_ random: inout SplitMix64) -> String {
+  func digits(_ count: Int) -> String {
+    String((0..<count).map { _ in Character(String(random.next() % 10)) })
+  }
+  var text = ["", "", "-", "+"][Int(random.next() % 4)]
+  let shape = random.next() % 6
+  switch shape {
+  case 0: text += "0." + digits(Int(random.next() % 20))
+  case 1: text += digits(1 + Int(random.next() % 25))
+  case 2: text += digits(1 + Int(random.next() % 4)) + "." + digits(Int(random.next() % 24))
+  case 3: text += "." + digits(1 + Int(random.next() % 20))
+  case 4: text += "0.000" + digits(1 + Int(random.next() % 18))
+  default:
+    text += digits(1 + Int(random.next() % 3)) + "." + digits(Int(random.next() % 18))
+    text += ["e", "E", "e-", "e+"][Int(random.next() % 4)] + digits(1 + Int(random.next() % 3))
+  }
+  return text
+}
+
+// MARK: The evaluator, fast path against general path
+
+/// Field texts that exercise both paths: plain numbers and labels, and everything the fast
+/// path must leave to the general one.
+private let labelTexts = [
+  "0", "1", "0", "1", "0.25", "1.0", "0.0", "-0", "true", "False", "2", "-1", "", " 1", "1 ",
+  "\"1\"", "\"0.5\"", "nan", "1e0", "0e5", "x", "\"\"",
+]
+private let predictionTexts = [
+  "0.08750709501290291", "0.5", "0.999", "1", "0", "1e-20", "0.12847580769413583", "2.5e-1",
+  "0.000001", "1.5", "-0.1", "", " 0.5", "0.5 ", "\"0.25\"", "inf", "NaN", "abc",
+  "0.1234567890123456789012", "1e", "0.", ".5", "+0.5", "1e-400", "3e-320",
+]
+private let weightTexts = ["1", "1", "2.5", "0", "0.5", "1e300", "-1", "inf", "", "w", "\"2\""]
+private let groupTexts = ["a", "b", "ctr_v1", "", "\"a\"", "\"x,y\"", "\"q\"\"q\"", "a\r", "é"]
+private let otherTexts = ["id", "12345", "", "\"quoted, with comma\"", "\"multi\nline\"", "x\"y"]
+
+private func pick(_ texts: [String], _ random: inout SplitMix64) -> String {
+  // Mostly the first, plain texts, so that long runs take the fast path.
+  if random.next() % 4 != 0 { return texts[Int(random.next() % UInt64(min(4, texts.count)))] }
+  return texts[Int(random.next() % UInt64(texts.count))]
+}
+
+private struct Shape {
+  var fields: Int
+  var layout: ColumnLayout
+  var rules: RecordRules
+  var delimiter: UInt8
+}
+
+private func randomShape(_ random: inout SplitMix64) -> Shape {
+  let fields = 2 + Int(random.next() % 5)
+  var free = Array(0..<fields).shuffled(using: &random)
+  let label = free.removeLast()
+  let predictionCount = 1 + Int(random.next() % UInt64(min(2, free.count)))
+  let predictions = (0..<predictionCount).map { _ in free.removeLast() }
+  let weight = !free.isEmpty && random.next() % 3 == 0 ? free.removeLast() : nil
+  let group = !free.isEmpty && random.next() % 3 == 0 ? free.removeLast() : nil
+  let layout = ColumnLayout(
+    label: label, predictions: predictions, weight: weight, group: group,
+    names: ColumnNames(
+      label: "'label'", predictions: predictions.indices.map { "'p\($0)'" },
+      weight: weight == nil ? nil : "'w'", group: group == nil ? nil : "'g'"))
+  let formulas = [
+    LossFormula(clipping: .preset(.sklearn)), LossFormula(clipping: .preset(.none)),
+    LossFormula(clipping: .preset(.spark)), LossFormula(clipping: .preset(.torch)), .logits,
+  ]
+  let rules = RecordRules(
+    formula: formulas[Int(random.next() % UInt64(formulas.count))],
+    skipInvalid: random.next() % 2 == 0, binCount: random.next() % 4 == 0 ? 5 : 0)
+  let delimiters = [UInt8(ascii: ","), UInt8(ascii: "\t"), UInt8(ascii: ";"), UInt8(ascii: "|")]
+  return Shape(
+    fields: fields, layout: layout, rules: rules,
+    delimiter: delimiters[Int(random.next() % UInt64(delimiters.count))])
+}
+
+private func randomChunk(_ shape: Shape, records: Int, _ random: inout SplitMix64) -> [UInt8] {
+  var text = ""
+  let d = String(UnicodeScalar(shape.delimiter))
+  for _ in 0..<records {
+    switch random.next() % 40 {
+    case 0:
+      text += "\n"  // a blank line
+      continue
+    case 1:
+      text += "\r\n"
+      continue
+    default: break
+    }
+    var fields: [String] = []
+    for f in 0..<shape.fields {
+      if f == shape.layout.label {
+        fields.append(pick(labelTexts, &random))
+      } else if let k = shape.layout.predictions.firstIndex(of: f) {
+        _ = k
+        fields.append(pick(predictionTexts, &random))
+      } else if f == shape.layout.weight {
+        fields.append(pick(weightTexts, &random))
+      } else if f == shape.layout.group {
+        fields.append(pick(groupTexts, &random))
+      } else {
+        fields.append(pick(otherTexts, &random))
+      }
+    }
+    switch random.next() % 30 {
+    case 0: fields.removeLast()  // too few fields
+    case 1: fields.append("extra")
+    case 2: fields.append("\"extra, quoted\"")
+    default: break
+    }
+    text += fields.joined(separator: d)
+    text += random.next() % 10 == 0 ? "\r\n" : "\n"
+  }
+  // The last record may lack its line end, or end with a lone CR or a trailing delimiter.
+  switch random.next() % 6 {
+  case 0:
+    if text.hasSuffix("\r\n") {
+      text.removeLast()
+    } else if text.hasSuffix("\n") {
+      text.removeLast()
+    }
+  case 1: text += "0" + d + "0.5"
+  case 2: text += "1" + d + "0.5\r"
+  case 3: text += "1" + d
+  default: break
+  }
+  return Array(text.utf8)
+}
+
+@Test func theFastPathGivesTheGeneralPathsResultsOnRandomChunks() {
+  var random = SplitMix64(seed: 0xFA57_9A7B)
+  var fastRecords = 0
+  for round in 0..<3000 {
+    let shape = randomShape(&random)
+    let chunk = randomChunk(shape, records: 1 + Int(random.next() % 40), &random)
+    let format = RecordFormat.csv(delimiter: shape.delimiter)
+    let fast = RecordEvaluator(
+      format: format, layout: shape.layout, rules: shape.rules, fastPath: true)
+    let general = RecordEvaluator(
+      format: format, layout: shape.layout, rules: shape.rules, fastPath: false)
+    #expect(fast.fastPlan != nil)
+    #expect(general.fastPlan == nil)
+    let a = chunk.withUnsafeBytes { fast.evaluate($0) }
+    let b = chunk.withUnsafeBytes { general.evaluate($0) }
+    let text = String(decoding: chunk, as: UTF8.self)
+    #expect(a.tally == b.tally, "round \(round): \(text.debugDescription)")
+    #expect(a.lines == b.lines, "round \(round): \(text.debugDescription)")
+    #expect(a.issues == b.issues, "round \(round): \(text.debugDescription)")
+    #expect(a.failed == b.failed, "round \(round): \(text.debugDescription)")
+    fastRecords += a.tally.records
+  }
+  #expect(fastRecords > 10_000)
+}
+
+@Test func aPlainChunkIsEvaluatedOnTheFastPathWithTheSameResult() {
+  // The generated log's shape: id, model, label, score.
+  var random = SplitMix64(seed: 7)
+  var text = ""
+  for i in 0..<5000 {
+    let score = Double(random.next() % 1_000_000_007) / 1_000_000_007
+    text += "\(i),ctr_v\(i % 4),\(random.next() % 2),\(score)\n"
+  }
+  let layout = ColumnLayout(
+    label: 2, predictions: [3], weight: nil,
+    names: ColumnNames(label: "'label'", predictions: ["'score'"], weight: nil))
+  let rules = RecordRules(formula: LossFormula(clipping: .preset(.sklearn)))
+  let fast = RecordEvaluator(
+    format: .csv(delimiter: UInt8(ascii: ",")), layout: layout, rules: rules, fastPath: true)
+  let general = RecordEvaluator(
+    format: .csv(delimiter: UInt8(ascii: ",")), layout: layout, rules: rules, fastPath: false)
+  #expect(fast.fastPlan?.unitWeighted == true)
+  let bytes = Array(text.utf8)
+  let a = bytes.withUnsafeBytes { fast.evaluate($0) }
+  let b = bytes.withUnsafeBytes { general.evaluate($0) }
+  #expect(a.tally == b.tally)
+  #expect(a.tally.records == 5000)
+  #expect(a.lines == 5000)
+}
+
+@Test(arguments: [".", "0", "e", "+", "-", "\"", "\n", "\r"])
+func aDelimiterThatCanBePartOfANumberTurnsTheFastPathOff(delimiter: String) {
+  let layout = ColumnLayout(
+    label: 0, predictions: [1], weight: nil,
+    names: ColumnNames(label: "'label'", predictions: ["'pred'"], weight: nil))
+  let rules = RecordRules(formula: LossFormula(clipping: .preset(.sklearn)))
+  #expect(CSVFastPlan(layout: layout, rules: rules, delimiter: delimiter.utf8.first!) == nil)
+}
+
+@Test func aColumnInTwoRolesOrTokenLabelsTurnTheFastPathOff() {
+  let rules = RecordRules(formula: LossFormula(clipping: .preset(.sklearn)))
+  let shared = ColumnLayout(
+    label: 0, predictions: [1], weight: 1,
+    names: ColumnNames(label: "'label'", predictions: ["'p'"], weight: "'p'"))
+  #expect(CSVFastPlan(layout: shared, rules: rules, delimiter: UInt8(ascii: ",")) == nil)
+  let plain = ColumnLayout(
+    label: 0, predictions: [1], weight: nil,
+    names: ColumnNames(label: "'label'", predictions: ["'p'"], weight: nil))
+  var tokens = rules
+  tokens.labels = .tokens(negative: Array("no".utf8), positive: Array("yes".utf8))
+  #expect(CSVFastPlan(layout: plain, rules: tokens, delimiter: UInt8(ascii: ",")) == nil)
+  #expect(CSVFastPlan(layout: plain, rules: rules, delimiter: UInt8(ascii: ",")) != nil)
+}
