@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// One ``PredictionTally`` per prediction column for every distinct value of the group-by
 /// column, found by the value's bytes.
 ///
@@ -120,8 +128,9 @@ public struct GroupTallies: Sendable {
   private func keyEquals(_ g: Int, _ start: UnsafePointer<UInt8>, _ count: Int) -> Bool {
     let from = keyStarts[g]
     guard keyStarts[g + 1] - from == count else { return false }
+    if count == 0 { return true }
     return keyBytes.withUnsafeBufferPointer { bytes in
-      (0..<count).allSatisfy { bytes[from + $0] == start[$0] }
+      memcmp(bytes.baseAddress! + from, start, count) == 0
     }
   }
 
@@ -135,18 +144,26 @@ public struct GroupTallies: Sendable {
     }
   }
 
-  /// A 64-bit hash of a key: 8 bytes at a time, multiply and fold (the tail zero-padded).
+  /// A 64-bit hash of a key: 8 bytes at a time, multiply and fold. The last 1–7 bytes are
+  /// read as two overlapping 4-byte words, or as the first, middle and last byte, so every
+  /// byte counts and no byte outside the key is read.
+  @inline(__always)
   static func hash(_ start: UnsafePointer<UInt8>, _ count: Int) -> UInt64 {
     var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(count)
     var i = 0
-    while i + 8 <= count {
-      let word = UnsafeRawPointer(start + i).loadUnaligned(as: UInt64.self)
-      h = mix(h ^ word)
-      i += 8
+    let raw = UnsafeRawPointer(start)
+    while i &+ 8 <= count {
+      h = mix(h ^ raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+      i &+= 8
     }
-    if i < count {
-      var word: UInt64 = 0
-      for j in i..<count { word |= UInt64(start[j]) << UInt64(8 * (j - i)) }
+    let rest = count &- i
+    if rest >= 4 {
+      let low = raw.loadUnaligned(fromByteOffset: i, as: UInt32.self)
+      let high = raw.loadUnaligned(fromByteOffset: i &+ rest &- 4, as: UInt32.self)
+      h = mix(h ^ (UInt64(low) | UInt64(high) << 32))
+    } else if rest > 0 {
+      let word =
+        UInt64(start[i]) | UInt64(start[i &+ rest &>> 1]) << 8 | UInt64(start[i &+ rest &- 1]) << 16
       h = mix(h ^ word)
     }
     return mix(h)
