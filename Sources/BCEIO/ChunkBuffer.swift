@@ -10,7 +10,8 @@ import BCECore
 /// owner's writes before the next owner's reads. Nothing reads a chunk while another stage
 /// writes it.
 final class ChunkBuffer: @unchecked Sendable {
-  /// Invariant: `0 ≤ recordsStart ≤ recordsEnd ≤ filled ≤ capacity`; the records to evaluate
+  /// Invariant (unless the chunk is a view of a mapped file, ``mapping``):
+  /// `0 ≤ recordsStart ≤ recordsEnd ≤ filled ≤ capacity`; the records to evaluate
   /// are `storage[recordsStart..<recordsEnd]`, whole records only (the last one of an input
   /// may lack its line end); `storage[recordsEnd..<filled]` is at most one partial record
   /// that the reader rolls to the front of the next chunk.
@@ -41,9 +42,22 @@ final class ChunkBuffer: @unchecked Sendable {
 
   deinit { storage.deallocate() }
 
+  /// The mapped file this chunk is a view of, when it is one (see ``view(_:_:)``); a
+  /// view's records are `mapping[recordsStart..<recordsEnd]`, and `storage` is unused.
+  private(set) var mapping: MappedFile? = nil
+
   /// The records to evaluate. The pointer is valid only while the chunk is owned.
   var unsafeRecords: UnsafeRawBufferPointer {
-    UnsafeRawBufferPointer(start: storage + recordsStart, count: recordsEnd - recordsStart)
+    if let mapping { return mapping[recordsStart..<recordsEnd] }
+    return UnsafeRawBufferPointer(start: storage + recordsStart, count: recordsEnd - recordsStart)
+  }
+
+  /// Makes this chunk a view of the records `range` of a mapped file: nothing is copied.
+  func view(_ mapping: MappedFile, _ range: Range<Int>) {
+    self.mapping = mapping
+    recordsStart = range.lowerBound
+    recordsEnd = range.upperBound
+    filled = 0
   }
 
   /// The space after the filled bytes.
@@ -65,8 +79,13 @@ final class ChunkBuffer: @unchecked Sendable {
     capacity *= 2
   }
 
-  /// Forgets the contents, and gives back memory a long record took.
+  /// Forgets the contents, and gives back memory a long record took. A view lets go of its
+  /// mapped pages (``MappedFile/release(_:)``).
   func reset() {
+    if let mapping {
+      mapping.release(recordsStart..<recordsEnd)
+      self.mapping = nil
+    }
     if capacity != standardCapacity {
       storage.deallocate()
       storage = .allocate(byteCount: standardCapacity, alignment: 64)

@@ -44,6 +44,10 @@ final class ChunkProducer: Sendable {
   private func produce(input index: Int) throws(BCEError) {
     let input = inputs[index]
     let raw = try input.open()
+    if options.mapFiles, let file = raw as? FileSource, let mapped = file.map(), !mapped.isGzip {
+      try produce(mapped: mapped, input: index)
+      return
+    }
     let source = try PrefixedSource.decoding(raw, name: input.name, backend: options.inflate)
     var reader = Fill(source: source, raw: raw, producer: self)
     let format = options.format ?? InputFormat.inferred(fromName: input.name)
@@ -66,11 +70,9 @@ final class ChunkProducer: Sendable {
     let evaluator: RecordEvaluator
     switch format {
     case .jsonl:
-      let (layout, keys) = try options.columns.resolveKeys(input: input.name)
-      evaluator = RecordEvaluator(
-        format: .jsonLines(keys: keys), layout: layout, rules: options.rules)
+      evaluator = try makeEvaluator(format: format, input: input, header: [])
     case .csv, .tsv:
-      let delimiter = options.delimiter ?? (format == .tsv ? UInt8(ascii: "\t") : UInt8(ascii: ","))
+      let delimiter = options.delimiter(format)
       guard let first = try firstRecord(of: chunk, delimiter: delimiter, reader: &reader) else {
         pool.give(chunk)  // an empty input (or blank lines only): no records, no columns
         return
@@ -79,13 +81,11 @@ final class ChunkProducer: Sendable {
         of: UnsafeRawBufferPointer(
           start: chunk.storage + first.start, count: first.contentEnd - first.start),
         delimiter: delimiter)
-      let layout = try options.columns.resolve(
-        header: options.hasHeader ? fields : nil, fieldCount: fields.count, input: input.name)
+      evaluator = try makeEvaluator(format: format, input: input, header: fields)
       if options.hasHeader {
         chunk.linesBefore = first.lines
         chunk.recordsStart = first.end
       }
-      evaluator = RecordEvaluator(delimiter: delimiter, layout: layout, rules: options.rules)
     }
     chunk.evaluator = evaluator
 
@@ -117,6 +117,24 @@ final class ChunkProducer: Sendable {
       next.evaluator = evaluator
       queue.put(.chunk(chunk))
       chunk = next
+    }
+  }
+
+  /// The evaluator for one input: its format, and its columns resolved against the fields
+  /// of its first record (`header`, a header only when `options.hasHeader`; unused for
+  /// JSON Lines, whose columns are keys).
+  func makeEvaluator(format: InputFormat, input: EvaluationInput, header fields: [String])
+    throws(BCEError) -> RecordEvaluator
+  {
+    switch format {
+    case .jsonl:
+      let (layout, keys) = try options.columns.resolveKeys(input: input.name)
+      return RecordEvaluator(format: .jsonLines(keys: keys), layout: layout, rules: options.rules)
+    case .csv, .tsv:
+      let layout = try options.columns.resolve(
+        header: options.hasHeader ? fields : nil, fieldCount: fields.count, input: input.name)
+      return RecordEvaluator(
+        delimiter: options.delimiter(format), layout: layout, rules: options.rules)
     }
   }
 

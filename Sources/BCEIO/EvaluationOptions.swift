@@ -31,8 +31,16 @@ public struct EvaluationOptions: Sendable {
   public var inflate = InflateBackend.zlib
   /// Bytes per chunk (a record longer than this grows its chunk).
   public var chunkSize = EvaluationOptions.defaultChunkSize
+  /// Whether plain (not gzip) regular files are mapped into memory and evaluated in place
+  /// rather than read into buffers; results are the same either way.
+  public var mapFiles = true
 
   public static let defaultChunkSize = 1 << 20
+
+  /// The field separator for CSV or TSV input of `format`.
+  func delimiter(_ format: InputFormat) -> UInt8 {
+    delimiter ?? (format == .tsv ? UInt8(ascii: "\t") : UInt8(ascii: ","))
+  }
 
   public init() {}
 }

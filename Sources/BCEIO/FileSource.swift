@@ -41,6 +41,13 @@ public final class FileSource: ByteSource {
     if ownsDescriptor { close(descriptor) }
   }
 
+  /// The file mapped into memory, when it is a regular non-empty file that nothing has
+  /// been read from yet; `nil` for standard input, pipes and the like.
+  func map() -> MappedFile? {
+    guard ownsDescriptor, bytesConsumed == 0 else { return nil }
+    return MappedFile(descriptor: descriptor)
+  }
+
   public func read(into buffer: UnsafeMutableRawBufferPointer) throws(BCEError) -> Int {
     guard buffer.count > 0 else { return 0 }
     while true {

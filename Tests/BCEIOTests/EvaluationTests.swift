@@ -1,6 +1,7 @@
 import BCECore
 import BCEIO
 import BCETestSupport
+import Foundation
 import Testing
 
 /// A CSV log with everything RFC 4180 and pandas produce: quoted fields holding the
@@ -109,6 +110,32 @@ struct EvaluationTests {
     for chunkSize in 1...80 {
       let report = try run(text, pieceSize: pieceSize, chunkSize: chunkSize).report
       #expect(report == reference, "chunk size \(chunkSize), piece size \(pieceSize)")
+    }
+  }
+
+  @Test("a mapped file gives the report of its bytes read, for every chunk size and thread count")
+  func mappedFile() throws {
+    let directory = FileManager.default.temporaryDirectory
+      .appendingPathComponent("bce-mapped-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    for (k, text) in [Fixture(count: 60, seed: 3).text, "\u{FEFF}" + Fixture(seed: 4).text]
+      .enumerated()
+    {
+      let path = directory.appendingPathComponent("in\(k).csv").path
+      try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+      let reference = try run(text, name: path).report
+      for chunkSize in 1...80 {
+        for threads in [1, 3] {
+          var options = Fixture.options
+          options.mapFiles = true
+          let mapped = try run([.path(path)], options, chunkSize: chunkSize, threads: threads)
+          #expect(mapped.report == reference, "chunk size \(chunkSize), threads \(threads)")
+          options.mapFiles = false
+          let read = try run([.path(path)], options, chunkSize: chunkSize, threads: threads)
+          #expect(read.report == reference, "read: chunk size \(chunkSize), threads \(threads)")
+        }
+      }
     }
   }
 
