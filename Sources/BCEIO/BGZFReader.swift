@@ -219,13 +219,14 @@ final class BGZFReader {
     // Hand over every chunk up to the first member that failed; the serial reader takes
     // over from there (and reports the error, or reads what the walk could not).
     var failedMember: Int? = nil
+    let failures = batch.failures
     for (index, chunk) in batch.chunks.enumerated() {
       if failedMember != nil {
         pool.give(chunk)
         continue
       }
       let job = jobs[index]
-      let good = batch.failures[index].map { job.lowerBound + $0 } ?? job.upperBound
+      let good = failures[index].map { job.lowerBound + $0 } ?? job.upperBound
       if good < job.upperBound { failedMember = good }
       let decoded = members[job.lowerBound..<good].reduce(0) { $0 + $1.decodedSize }
       if decoded > 0 {
@@ -314,10 +315,14 @@ final class BGZFReader {
 
 /// One batch of BGZF jobs, inflated in parallel: each job's members into its own chunk.
 ///
+/// Each job takes its chunk from the pool when a worker starts it, not before: so a job can
+/// start as soon as the evaluator gives back one chunk, while it still evaluates the others.
+///
 /// Why `@unchecked Sendable` is sound: during ``run()`` the input bytes, members
-/// and jobs are only read; job `j`'s chunk and `failures[j]` are written only by the one
-/// worker that claims `j`, and inflater `w` is used only by iteration `w`. The end of
-/// `concurrentPerform` orders those writes before the reader's thread reads them.
+/// and jobs are only read; slot `j` of `chunks` and of `failures` is written only by the one
+/// worker that claims job `j` (raw slots, not arrays, so that no two workers write the same
+/// variable), and inflater `w` is used only by iteration `w`. The end of `concurrentPerform`
+/// orders those writes before the reader's thread reads them.
 private final class InflationBatch: @unchecked Sendable {
   let input: UnsafeRawPointer
   let members: [BGZFReader.Member]
@@ -325,11 +330,12 @@ private final class InflationBatch: @unchecked Sendable {
   let reserve: Int
   /// One per worker.
   let inflaters: [any MemberInflater]
+  private let pool: BufferPool
   /// One chunk per job, from the pool.
-  let chunks: [ChunkBuffer]
+  private let chunkSlots: UnsafeMutableBufferPointer<ChunkBuffer?>
   /// Per job: the index (within the job) of the first member that did not inflate exactly
   /// as its header said, or `nil` when every member did.
-  var failures: [Int?]
+  private let failureSlots: UnsafeMutableBufferPointer<Int?>
 
   init(
     input: UnsafeRawPointer, members: [BGZFReader.Member], jobs: [Range<Int>], reserve: Int,
@@ -340,13 +346,25 @@ private final class InflationBatch: @unchecked Sendable {
     self.members = members
     self.jobs = jobs
     self.reserve = reserve
-    chunks = jobs.map { job in
-      let chunk = pool.take()
-      chunk.reserveEmpty(capacity: reserve + members[job].reduce(0) { $0 + $1.decodedSize })
-      return chunk
-    }
-    failures = Array(repeating: nil, count: jobs.count)
+    self.pool = pool
+    chunkSlots = .allocate(capacity: jobs.count)
+    chunkSlots.initialize(repeating: nil)
+    failureSlots = .allocate(capacity: jobs.count)
+    failureSlots.initialize(repeating: nil)
   }
+
+  deinit {
+    chunkSlots.deinitialize()
+    chunkSlots.deallocate()
+    failureSlots.deinitialize()
+    failureSlots.deallocate()
+  }
+
+  /// One chunk per job, after ``run()``.
+  var chunks: [ChunkBuffer] { chunkSlots.map { $0! } }
+  /// Per job, after ``run()``: the index (within the job) of the first member that did not
+  /// inflate exactly as its header said, or `nil` when every member did.
+  var failures: [Int?] { Array(failureSlots) }
 
   /// Inflates every job, on up to `inflaters.count` threads.
   func run() {
@@ -366,11 +384,13 @@ private final class InflationBatch: @unchecked Sendable {
   }
 
   private func inflate(job index: Int, with inflater: any MemberInflater) {
-    let chunk = chunks[index]
+    let chunk = pool.take()
+    chunk.reserveEmpty(capacity: reserve + members[jobs[index]].reduce(0) { $0 + $1.decodedSize })
+    chunkSlots[index] = chunk
     var out = reserve
     for (position, member) in members[jobs[index]].enumerated() {
       guard inflate(member, into: chunk, at: out, with: inflater) else {
-        failures[index] = position
+        failureSlots[index] = position
         return
       }
       out += member.decodedSize
