@@ -7,10 +7,12 @@ import Dispatch
 /// BGZF is a series of gzip members of at most 64 KiB each whose header carries the extra
 /// subfield `BC` with BSIZE (the member's size − 1), and whose trailer ends with ISIZE (its
 /// decompressed size). So the member boundaries and the exact output sizes are known before
-/// inflating anything: the reader walks the headers of the compressed bytes it has read,
-/// groups consecutive members into jobs of about a chunk of output each, inflates a batch of
-/// jobs in parallel (one ``MemberInflater`` per thread, each member checked — header, CRC-32
-/// and length — exactly as ``GzipReader`` checks it), and hands the chunks over in order.
+/// inflating anything: the reader walks the headers of the compressed bytes it has read and
+/// groups consecutive members into jobs of about a chunk of output each. Each job is
+/// inflated on a worker (every member checked — header, CRC-32 and length — exactly as
+/// ``GzipReader`` checks it) straight into a chunk, while the reader keeps up to
+/// `threads + 1` jobs in flight and hands the chunks over in order: there is no barrier,
+/// a worker that finishes early takes the next job.
 ///
 /// It reads only what is plainly BGZF. At the first member that is not (no `BC` subfield, an
 /// ISIZE above 64 KiB), that ends beyond the end of the file, that fails to inflate or whose
@@ -20,9 +22,9 @@ import Dispatch
 /// file: `cat a.bgz b.gz` is read to the end, a corrupt or truncated member is the same
 /// error.
 final class BGZFReader {
-  /// A member found in the compressed input.
+  /// A member of a job: where it is in the job's compressed bytes.
   struct Member {
-    /// Where the member starts in the input buffer.
+    /// Where the member starts.
     var offset: Int
     /// Its compressed size (BSIZE + 1).
     var size: Int
@@ -48,29 +50,44 @@ final class BGZFReader {
   private let raw: any ByteSource
   private let backend: InflateBackend
   private let pool: BufferPool
-  /// Inflation threads: jobs per batch, and inflaters.
-  private let threads: Int
+  /// One per job in flight; job `n` uses `inflaters[n % inflaters.count]`, which is free
+  /// again by then, since at most `inflaters.count` jobs are in flight.
   private let inflaters: [any MemberInflater]
   /// Bytes kept free before a chunk's inflated bytes for the partial record carried over
   /// from the chunk before, so that it usually needs no other copy.
   let reserve: Int
   /// Decompressed bytes per job (a job holds at least one member, whatever its size).
   let jobCapacity: Int
+  /// Compressed bytes per job, at most (a job holds at least one member).
+  private let jobInputCapacity: Int
   /// Bytes read from `raw` at a time.
   private let readSize: Int
 
-  /// Compressed bytes; the unread part is `input[inputStart..<inputEnd]`.
+  /// Compressed bytes read and not yet given to a job: `input[inputStart..<inputEnd]`.
   private let input: UnsafeMutableRawBufferPointer
   private var inputStart = 0
   private var inputEnd = 0
   private var sourceEnded = false
 
-  /// Chunks inflated and not handed over yet: `ready[readyStart...]`, in order.
-  private var ready: [ChunkBuffer] = []
-  private var readyStart = 0
-  /// Members inflated and handed over so far (for the serial reader's messages).
+  /// Jobs dispatched and not handed over yet, `jobs[jobsStart...]`, in input order.
+  private var jobs: [InflationJob] = []
+  private var jobsStart = 0
+  /// Jobs dispatched so far.
+  private var jobCount = 0
+  /// Compressed-input buffers of jobs handed over, to reuse.
+  private var spareInputs: [UnsafeMutableRawBufferPointer] = []
+  /// Members handed over so far (for the serial reader's messages).
   private var membersDone = 0
-  /// No member follows the ready chunks.
+
+  /// Where the walk over the member headers stopped for good.
+  private enum WalkEnd {
+    /// The end of the stream, right after a member.
+    case end
+    /// Something for the serial reader at `input[inputStart...]`.
+    case serial
+  }
+  private var walkEnd: WalkEnd? = nil
+  /// Every chunk has been handed over; ``rest`` is set.
   private var over = false
   /// After ``nextChunk()`` returned `nil`: the serial reader of the rest of the stream, or
   /// `nil` when the stream ended cleanly after the last BGZF member.
@@ -79,8 +96,8 @@ final class BGZFReader {
   /// Reads the BGZF stream `prefix` + `raw` (`prefix` being bytes of `raw` already read).
   ///
   /// - Parameters:
-  ///   - threads: members are inflated on this many threads, with one inflater each.
-  ///   - pool: where the chunks come from.
+  ///   - threads: members are inflated on this many threads (plus one job in flight).
+  ///   - pool: where the chunks come from; the reader holds at most `threads + 1` of them.
   ///   - chunkSize: about how many decompressed bytes each chunk receives.
   /// - Throws: a usage error when `backend` is not in this build.
   init(
@@ -92,29 +109,29 @@ final class BGZFReader {
     self.raw = raw
     self.backend = backend
     self.pool = pool
-    self.threads = threads
     var inflaters: [any MemberInflater] = []
-    for _ in 0..<threads { inflaters.append(try backend.makeInflater(name: name)) }
+    for _ in 0...threads { inflaters.append(try backend.makeInflater(name: name)) }
     self.inflaters = inflaters
     reserve = min(chunkSize / 16, 16 * 1024)
     jobCapacity = max(chunkSize - reserve, 1)
+    jobInputCapacity = jobCapacity + 2 * BGZFReader.maxDecodedSize
     readSize = 1 << 20
-    // Room for two batches of compressed jobs and a read: a batch then rarely needs to move
-    // the bytes it has planned (see `compact`). A member always fits.
-    let batchBytes = threads * (jobCapacity + BGZFReader.maxDecodedSize)
-    let capacity = max(2 * batchBytes + readSize, prefix.count, 4 * BGZFReader.maxDecodedSize)
+    let capacity = max(readSize + 2 * BGZFReader.maxDecodedSize, prefix.count)
     input = .allocate(byteCount: capacity, alignment: 64)
     input.copyBytes(from: prefix)
     inputEnd = prefix.count
   }
 
   deinit {
-    for chunk in ready[readyStart...] { pool.give(chunk) }
+    // Jobs still in flight write into their chunks and read their buffers: wait for them.
+    for job in jobs[jobsStart...] {
+      job.done.wait()
+      pool.give(job.chunk)
+      job.input.deallocate()
+    }
+    for buffer in spareInputs { buffer.deallocate() }
     input.deallocate()
   }
-
-  /// The bytes taken from the underlying file so far (compressed bytes).
-  var bytesConsumed: Int { raw.bytesConsumed }
 
   /// The next inflated chunk, in order, or `nil` when the BGZF members are over (then
   /// ``rest`` reads what follows).
@@ -124,158 +141,154 @@ final class BGZFReader {
   ///
   /// - Throws: a data error when the file cannot be read (corrupt data is left to ``rest``).
   func nextChunk() throws(BCEError) -> ChunkBuffer? {
-    while true {
-      if readyStart < ready.count {
-        let chunk = ready[readyStart]
-        readyStart += 1
-        return chunk
+    while !over {
+      while walkEnd == nil && jobs.count - jobsStart < inflaters.count {
+        guard let job = try plan() else { break }
+        dispatch(job)
       }
-      ready.removeAll(keepingCapacity: true)
-      readyStart = 0
-      if over { return nil }
-      try inflateBatch()
+      guard jobsStart < jobs.count else {
+        try handOver()
+        return nil
+      }
+      let job = jobs[jobsStart]
+      jobsStart += 1
+      if jobsStart > 64 {
+        jobs.removeFirst(jobsStart)
+        jobsStart = 0
+      }
+      job.done.wait()
+      let chunk = job.chunk!
+      let good = job.failure ?? job.members.count
+      let decoded = job.members[..<good].reduce(0) { $0 + $1.decodedSize }
+      membersDone += good
+      if let failure = job.failure {
+        // The serial reader takes over at the failed member, and reports the error (or
+        // reads what the header misdescribed).
+        try handOver(
+          after: UnsafeRawBufferPointer(
+            rebasing: job.input[job.members[failure].offset..<job.inputCount]))
+      }
+      spareInputs.append(job.input)
+      if decoded == 0 {
+        pool.give(chunk)
+        continue
+      }
+      chunk.recordsStart = reserve
+      chunk.filled = reserve + decoded
+      return chunk
     }
+    return nil
   }
 
-  /// What a walk over the member headers stopped at.
-  private enum Stop {
-    /// Enough jobs, or the input buffer is full: more members follow.
-    case more
-    /// The end of the stream, right after a member.
-    case end
-    /// Something for the serial reader at this offset.
-    case serial(Int)
+  /// Starts inflating `job` on a worker, into a chunk from the pool.
+  private func dispatch(_ job: InflationJob) {
+    let chunk = pool.take()
+    chunk.reserveEmpty(capacity: reserve + job.members.reduce(0) { $0 + $1.decodedSize })
+    job.chunk = chunk
+    job.inflater = inflaters[jobCount % inflaters.count]
+    jobCount += 1
+    jobs.append(job)
+    let reserve = reserve
+    DispatchQueue.global().async { job.run(reserve: reserve) }
   }
 
-  /// Plans a batch of up to `threads` jobs from the compressed input, inflates them in
-  /// parallel, and appends the good chunks to `ready`.
-  private func inflateBatch() throws(BCEError) {
-    if inputStart >= input.count / 2 { compact() }
-    var members: [Member] = []
-    var jobs: [Range<Int>] = []  // ranges of `members`
-    var jobStart = 0
-    var jobDecoded = 0
-    var position = inputStart
-    var stop = Stop.more
-    walk: while true {
-      let available = inputEnd - position
+  /// Ends the parallel part: `rest` reads `unread` (bytes after the last good member that
+  /// are no longer in `input`), then the bytes of the jobs still in flight, then the unread
+  /// input and the rest of the file.
+  private func handOver(
+    after unread: UnsafeRawBufferPointer = UnsafeRawBufferPointer(
+      start: nil, count: 0)
+  ) throws(BCEError) {
+    over = true
+    var bytes = Array(unread)
+    for job in jobs[jobsStart...] {
+      job.done.wait()
+      pool.give(job.chunk)
+      bytes += UnsafeRawBufferPointer(rebasing: job.input[..<job.inputCount])
+      spareInputs.append(job.input)
+    }
+    jobs.removeAll()
+    jobsStart = 0
+    if walkEnd == .end && bytes.isEmpty { return }  // a clean end after the last member
+    bytes += UnsafeRawBufferPointer(rebasing: input[inputStart..<inputEnd])
+    inputStart = inputEnd
+    rest = try GzipReader(
+      resuming: PrefixedSource(prefix: bytes, rest: raw), name: name, backend: backend,
+      membersBefore: membersDone)
+  }
+
+  /// The next job: consecutive members of about ``jobCapacity`` decompressed bytes, copied
+  /// out of the input; `nil` when no member follows (then `walkEnd` says why).
+  private func plan() throws(BCEError) -> InflationJob? {
+    let job = InflationJob(
+      input: spareInputs.popLast()
+        ?? .allocate(byteCount: jobInputCapacity, alignment: 64))
+    var decoded = 0
+    while true {
+      let available = inputEnd - inputStart
       if available == 0 && sourceEnded {
-        stop = .end
+        walkEnd = .end
         break
       }
-      let bytes = UnsafeRawBufferPointer(rebasing: input[position..<inputEnd])
-      var member: Member? = nil
+      let bytes = UnsafeRawBufferPointer(rebasing: input[inputStart..<inputEnd])
+      var size = 0
       switch BGZFReader.scanHeader(bytes) {
       case .other:
-        stop = .serial(position)
-        break walk
+        walkEnd = .serial
       case .incomplete:
         break
-      case .bgzf(let size):
-        if size <= available {
-          let decodedSize = Int(
-            UnsafeRawBufferPointer(rebasing: bytes[(size - 4)..<size]).loadUnaligned(
-              as: UInt32.self
-            ).littleEndian)
-          if decodedSize > BGZFReader.maxDecodedSize {
-            stop = .serial(position)
-            break walk
-          }
-          member = Member(offset: position, size: size, decodedSize: decodedSize)
-        }
+      case .bgzf(let memberSize):
+        size = memberSize
       }
-      guard let member else {
+      if walkEnd != nil { break }
+      guard size > 0 && size <= available else {
         // The member (or its header) continues past the bytes read so far.
         if sourceEnded {
-          stop = .serial(position)  // a truncated member: the serial reader says so
+          walkEnd = .serial  // a truncated member: the serial reader says so
           break
         }
-        if inputEnd == input.count {
-          if inputStart == 0 { break }  // the buffer is full of this batch: inflate it first
-          let shift = compact()
-          position -= shift
-          for i in members.indices { members[i].offset -= shift }
-        }
+        compact()
         try readMore()
         continue
       }
-      if jobStart < members.count && jobDecoded + member.decodedSize > jobCapacity {
-        jobs.append(jobStart..<members.count)
-        jobStart = members.count
-        jobDecoded = 0
-        if jobs.count == threads { break }
+      let decodedSize = Int(
+        UnsafeRawBufferPointer(rebasing: bytes[(size - 4)..<size])
+          .loadUnaligned(as: UInt32.self).littleEndian)
+      if decodedSize > BGZFReader.maxDecodedSize {
+        walkEnd = .serial
+        break
       }
-      members.append(member)
-      jobDecoded += member.decodedSize
-      position += member.size
-    }
-    if jobStart < members.count { jobs.append(jobStart..<members.count) }
-
-    let batch = InflationBatch(
-      input: UnsafeRawPointer(input.baseAddress!), members: members, jobs: jobs,
-      reserve: reserve, inflaters: inflaters, pool: pool)
-    batch.run()
-
-    // Hand over every chunk up to the first member that failed; the serial reader takes
-    // over from there (and reports the error, or reads what the walk could not).
-    var failedMember: Int? = nil
-    let failures = batch.failures
-    for (index, chunk) in batch.chunks.enumerated() {
-      if failedMember != nil {
-        pool.give(chunk)
-        continue
+      if !job.members.isEmpty
+        && (decoded + decodedSize > jobCapacity || job.inputCount + size > jobInputCapacity)
+      {
+        break
       }
-      let job = jobs[index]
-      let good = failures[index].map { job.lowerBound + $0 } ?? job.upperBound
-      if good < job.upperBound { failedMember = good }
-      let decoded = members[job.lowerBound..<good].reduce(0) { $0 + $1.decodedSize }
-      if decoded > 0 {
-        chunk.recordsStart = reserve
-        chunk.filled = reserve + decoded
-        ready.append(chunk)
-      } else {
-        pool.give(chunk)
-      }
+      (job.input.baseAddress! + job.inputCount).copyMemory(
+        from: bytes.baseAddress!, byteCount: size)
+      job.members.append(Member(offset: job.inputCount, size: size, decodedSize: decodedSize))
+      job.inputCount += size
+      decoded += decodedSize
+      inputStart += size
     }
-    if let failedMember {
-      membersDone += failedMember
-      stop = .serial(members[failedMember].offset)
-    } else {
-      membersDone += members.count
-      inputStart = position
+    if job.members.isEmpty {
+      spareInputs.append(job.input)
+      return nil
     }
-    switch stop {
-    case .more:
-      break
-    case .end:
-      over = true
-    case .serial(let offset):
-      over = true
-      let unread = Array(UnsafeRawBufferPointer(rebasing: input[offset..<inputEnd]))
-      inputStart = inputEnd
-      rest = try GzipReader(
-        resuming: PrefixedSource(prefix: unread, rest: raw), name: name, backend: backend,
-        membersBefore: membersDone)
-    }
+    return job
   }
 
   /// Moves the unread input to the front of the buffer.
-  ///
-  /// - Returns: how far the bytes moved.
-  @discardableResult
-  private func compact() -> Int {
-    let shift = inputStart
-    guard shift > 0 else { return 0 }
+  private func compact() {
+    guard inputStart > 0 else { return }
     let unread = inputEnd - inputStart
     if unread > 0 {
       input.baseAddress!.copyMemory(from: input.baseAddress! + inputStart, byteCount: unread)
     }
     inputStart = 0
     inputEnd = unread
-    return shift
   }
 
-  /// Reads up to `readSize` more bytes after the input (at least one, unless the file ended).
+  /// Reads up to `readSize` more bytes after the input.
   private func readMore() throws(BCEError) {
     let room = min(readSize, input.count - inputEnd)
     let n = try raw.read(
@@ -313,98 +326,44 @@ final class BGZFReader {
   }
 }
 
-/// One batch of BGZF jobs, inflated in parallel: each job's members into its own chunk.
+/// One job: consecutive BGZF members, their compressed bytes copied out, inflated on a
+/// worker into one chunk.
 ///
-/// Each job takes its chunk from the pool when a worker starts it, not before: so a job can
-/// start as soon as the evaluator gives back one chunk, while it still evaluates the others.
-///
-/// Why `@unchecked Sendable` is sound: during ``run()`` the input bytes, members
-/// and jobs are only read; slot `j` of `chunks` and of `failures` is written only by the one
-/// worker that claims job `j` (raw slots, not arrays, so that no two workers write the same
-/// variable), and inflater `w` is used only by iteration `w`. The end of `concurrentPerform`
-/// orders those writes before the reader's thread reads them.
-private final class InflationBatch: @unchecked Sendable {
-  let input: UnsafeRawPointer
-  let members: [BGZFReader.Member]
-  let jobs: [Range<Int>]
-  let reserve: Int
-  /// One per worker.
-  let inflaters: [any MemberInflater]
-  private let pool: BufferPool
-  /// One chunk per job, from the pool.
-  private let chunkSlots: UnsafeMutableBufferPointer<ChunkBuffer?>
-  /// Per job: the index (within the job) of the first member that did not inflate exactly
-  /// as its header said, or `nil` when every member did.
-  private let failureSlots: UnsafeMutableBufferPointer<Int?>
+/// Why `@unchecked Sendable` is sound: the reader's thread fills every field before
+/// dispatching the job; then only the worker writes (the chunk's bytes and `failure`) until
+/// it signals `done`, which orders its writes before the reader's reads after `wait()`.
+private final class InflationJob: @unchecked Sendable {
+  /// The compressed bytes, `input[..<inputCount]`.
+  let input: UnsafeMutableRawBufferPointer
+  var inputCount = 0
+  var members: [BGZFReader.Member] = []
+  var chunk: ChunkBuffer! = nil
+  var inflater: (any MemberInflater)! = nil
+  /// The index of the first member that did not inflate exactly as its header said, or
+  /// `nil` when every member did.
+  var failure: Int? = nil
+  let done = DispatchSemaphore(value: 0)
 
-  init(
-    input: UnsafeRawPointer, members: [BGZFReader.Member], jobs: [Range<Int>], reserve: Int,
-    inflaters: [any MemberInflater], pool: BufferPool
-  ) {
-    self.inflaters = inflaters
-    self.input = input
-    self.members = members
-    self.jobs = jobs
-    self.reserve = reserve
-    self.pool = pool
-    chunkSlots = .allocate(capacity: jobs.count)
-    chunkSlots.initialize(repeating: nil)
-    failureSlots = .allocate(capacity: jobs.count)
-    failureSlots.initialize(repeating: nil)
-  }
+  init(input: UnsafeMutableRawBufferPointer) { self.input = input }
 
-  deinit {
-    chunkSlots.deinitialize()
-    chunkSlots.deallocate()
-    failureSlots.deinitialize()
-    failureSlots.deallocate()
-  }
-
-  /// One chunk per job, after ``run()``.
-  var chunks: [ChunkBuffer] { chunkSlots.map { $0! } }
-  /// Per job, after ``run()``: the index (within the job) of the first member that did not
-  /// inflate exactly as its header said, or `nil` when every member did.
-  var failures: [Int?] { Array(failureSlots) }
-
-  /// Inflates every job, on up to `inflaters.count` threads.
-  func run() {
-    let workers = min(inflaters.count, jobs.count)
-    if workers <= 1 {
-      for index in jobs.indices { inflate(job: index, with: inflaters[0]) }
-      return
-    }
-    let claim = ChunkClaim()
-    DispatchQueue.concurrentPerform(iterations: workers) { worker in
-      while true {
-        let index = claim.next()
-        if index >= jobs.count { return }
-        inflate(job: index, with: inflaters[worker])
-      }
-    }
-  }
-
-  private func inflate(job index: Int, with inflater: any MemberInflater) {
-    let chunk = pool.take()
-    chunk.reserveEmpty(capacity: reserve + members[jobs[index]].reduce(0) { $0 + $1.decodedSize })
-    chunkSlots[index] = chunk
+  /// Inflates every member into `chunk`, from `reserve` on; signals `done`.
+  func run(reserve: Int) {
     var out = reserve
-    for (position, member) in members[jobs[index]].enumerated() {
-      guard inflate(member, into: chunk, at: out, with: inflater) else {
-        failureSlots[index] = position
-        return
+    for (index, member) in members.enumerated() {
+      guard inflate(member, at: out) else {
+        failure = index
+        break
       }
       out += member.decodedSize
     }
+    done.signal()
   }
 
   /// Inflates one member into `chunk` at `offset`.
   ///
   /// - Returns: whether the member inflated and checked, used exactly its `size` bytes and
   ///   gave exactly its `decodedSize` bytes.
-  private func inflate(
-    _ member: BGZFReader.Member, into chunk: ChunkBuffer, at offset: Int,
-    with inflater: any MemberInflater
-  ) -> Bool {
+  private func inflate(_ member: BGZFReader.Member, at offset: Int) -> Bool {
     do throws(BCEError) {
       try inflater.reset()
       var consumed = 0
@@ -414,7 +373,7 @@ private final class InflationBatch: @unchecked Sendable {
         // room of the members after it in the same chunk: it fails below either way.
         let step = try inflater.inflate(
           UnsafeRawBufferPointer(
-            start: input + member.offset + consumed, count: member.size - consumed),
+            start: input.baseAddress! + member.offset + consumed, count: member.size - consumed),
           into: UnsafeMutableRawBufferPointer(
             start: chunk.storage + offset + produced, count: chunk.capacity - offset - produced))
         consumed += step.consumed
