@@ -53,6 +53,9 @@ final class BGZFReader {
   /// One per job in flight; job `n` uses `inflaters[n % inflaters.count]`, which is free
   /// again by then, since at most `inflaters.count` jobs are in flight.
   private let inflaters: [any MemberInflater]
+  /// `threads` permits: no more than `threads` jobs inflate at once, the one job more in
+  /// flight waiting for the first worker free (not for a given one, which could idle others).
+  private let running: DispatchSemaphore
   /// Bytes kept free before a chunk's inflated bytes for the partial record carried over
   /// from the chunk before, so that it usually needs no other copy.
   let reserve: Int
@@ -96,7 +99,7 @@ final class BGZFReader {
   /// Reads the BGZF stream `prefix` + `raw` (`prefix` being bytes of `raw` already read).
   ///
   /// - Parameters:
-  ///   - threads: members are inflated on this many threads (plus one job in flight).
+  ///   - threads: members are inflated on this many threads (with one more job waiting).
   ///   - pool: where the chunks come from; the reader holds at most `threads + 1` of them.
   ///   - chunkSize: about how many decompressed bytes each chunk receives.
   /// - Throws: a usage error when `backend` is not in this build.
@@ -112,6 +115,9 @@ final class BGZFReader {
     var inflaters: [any MemberInflater] = []
     for _ in 0...threads { inflaters.append(try backend.makeInflater(name: name)) }
     self.inflaters = inflaters
+    // Start at 0 and signal: libdispatch traps when a semaphore dies below its initial value.
+    running = DispatchSemaphore(value: 0)
+    for _ in 0..<threads { running.signal() }
     reserve = min(chunkSize / 16, 16 * 1024)
     jobCapacity = max(chunkSize - reserve, 1)
     jobInputCapacity = jobCapacity + 2 * BGZFReader.maxDecodedSize
@@ -189,7 +195,12 @@ final class BGZFReader {
     jobCount += 1
     jobs.append(job)
     let reserve = reserve
-    DispatchQueue.global().async { job.run(reserve: reserve) }
+    let running = running
+    DispatchQueue.global().async {
+      running.wait()
+      job.run(reserve: reserve)
+      running.signal()
+    }
   }
 
   /// Ends the parallel part: `rest` reads `unread` (bytes after the last good member that
