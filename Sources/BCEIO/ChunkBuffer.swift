@@ -107,4 +107,47 @@ final class ChunkBuffer: @unchecked Sendable {
     storage.copyMemory(from: previous.storage + previous.recordsEnd, byteCount: tail)
     filled = tail
   }
+
+  /// Makes room for at least `count` bytes in an empty chunk (one about to be filled at an
+  /// offset, such as a BGZF block inflated after the room kept for a carried record).
+  func reserveEmpty(capacity count: Int) {
+    precondition(filled == 0, "only an empty chunk is resized without copying")
+    guard count > capacity else { return }
+    storage.deallocate()
+    storage = .allocate(byteCount: count, alignment: 64)
+    capacity = count
+  }
+
+  /// Puts the partial record after `recordsEnd` of `previous` right before this chunk's
+  /// records, `storage[recordsStart..<filled]`: into the room left before them when it is
+  /// large enough (no other byte moves), else by moving the records after it.
+  func prependTail(of previous: ChunkBuffer) {
+    let tail = previous.filled - previous.recordsEnd
+    let source = previous.storage + previous.recordsEnd
+    if tail <= recordsStart {
+      recordsStart -= tail
+      storage.advanced(by: recordsStart).copyMemory(from: source, byteCount: tail)
+      return
+    }
+    // A record longer than the room: one more copy of this chunk's bytes, for long records only.
+    let body = filled - recordsStart
+    let size = max(capacity, tail + body)
+    let moved = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64)
+    moved.copyMemory(from: source, byteCount: tail)
+    (moved + tail).copyMemory(from: storage + recordsStart, byteCount: body)
+    storage.deallocate()
+    storage = moved
+    capacity = size
+    recordsStart = 0
+    filled = tail + body
+  }
+
+  /// Appends `bytes` after the filled bytes, growing the chunk as needed.
+  func append(_ bytes: UnsafeRawBufferPointer) {
+    while capacity - filled < bytes.count { grow() }
+    if let base = bytes.baseAddress {
+      (storage + filled).copyMemory(from: base, byteCount: bytes.count)
+    }
+    filled += bytes.count
+  }
 }

@@ -48,8 +48,9 @@ final class ChunkProducer: Sendable {
       try produce(mapped: mapped, input: index)
       return
     }
-    let source = try PrefixedSource.decoding(raw, name: input.name, backend: options.inflate)
-    var reader = Fill(source: source, raw: raw, producer: self)
+    let decoded = try DecodedInput.open(raw, name: input.name, options: options, pool: pool)
+    var reader = Fill(decoded: decoded, raw: raw, producer: self)
+    defer { reader.close() }
     let format = options.format ?? InputFormat.inferred(fromName: input.name)
 
     var chunk = pool.take()
@@ -93,6 +94,28 @@ final class ChunkProducer: Sendable {
       if cancelled.load(ordering: .relaxed) {
         pool.give(chunk)
         return
+      }
+      if reader.hasBlocks {
+        // BGZF: the next chunk was inflated on its own; the partial record at the end of this
+        // one goes in front of it, into the room kept there.
+        guard let next = try reader.nextBlock() else { continue }  // then read as a stream
+        let pending = UnsafeRawBufferPointer(
+          start: chunk.storage + chunk.recordsStart, count: chunk.filled - chunk.recordsStart)
+        guard let end = evaluator.format.lastRecordEnd(in: pending) else {
+          // One record longer than the chunk: the next block's bytes join it.
+          chunk.append(
+            UnsafeRawBufferPointer(
+              start: next.storage + next.recordsStart, count: next.filled - next.recordsStart))
+          pool.give(next)
+          continue
+        }
+        chunk.recordsEnd = chunk.recordsStart + end
+        next.prependTail(of: chunk)
+        next.input = index
+        next.evaluator = evaluator
+        queue.put(.chunk(chunk))
+        chunk = next
+        continue
       }
       try reader.fill(chunk)
       if reader.ended {
@@ -161,26 +184,82 @@ final class ChunkProducer: Sendable {
   }
 
   /// Fills chunks from one decoded input and keeps the byte counts.
+  ///
+  /// A BGZF input comes as chunks (``nextBlock()``, for the producer's loop), or is copied
+  /// into a chunk by ``fill(_:)`` (for the first chunk, whose header is read in place). When
+  /// the BGZF members end, what follows is read as a stream.
   private struct Fill {
-    let source: any ByteSource
+    private var source: (any ByteSource)?
+    private var blocks: BGZFReader?
+    /// A block partly copied by ``fill(_:)``; its unread bytes are
+    /// `storage[recordsStart..<filled]`.
+    private var pending: ChunkBuffer? = nil
     let raw: any ByteSource
     let producer: ChunkProducer
     private(set) var ended = false
     private var rawCounted = 0
 
-    init(source: any ByteSource, raw: any ByteSource, producer: ChunkProducer) {
-      self.source = source
+    init(decoded: DecodedInput, raw: any ByteSource, producer: ChunkProducer) {
+      switch decoded {
+      case .stream(let source): self.source = source
+      case .blocks(let blocks): self.blocks = blocks
+      }
       self.raw = raw
       self.producer = producer
     }
 
+    /// Whether the input still comes as BGZF chunks.
+    var hasBlocks: Bool { blocks != nil }
+
+    /// The next BGZF chunk (a chunk from the pool, owned by the caller from then on), or `nil`
+    /// when the members have ended: then the input has ended or continues as a stream.
+    mutating func nextBlock() throws(BCEError) -> ChunkBuffer? {
+      if let block = pending {
+        pending = nil
+        return block
+      }
+      let block = try blocks!.nextChunk()
+      countRead()
+      if let block {
+        producer.progress.addDecoded(block.filled - block.recordsStart)
+        return block
+      }
+      source = blocks!.rest
+      blocks = nil
+      if source == nil { ended = true }
+      return nil
+    }
+
     /// Reads into the chunk's free space until it is full or the input ends.
     mutating func fill(_ chunk: ChunkBuffer) throws(BCEError) {
-      guard !ended, chunk.filled < chunk.capacity else { return }
+      while hasBlocks && !ended && chunk.filled < chunk.capacity {
+        guard let block = try nextBlock() else { break }
+        let n = min(block.filled - block.recordsStart, chunk.capacity - chunk.filled)
+        chunk.unsafeFreeSpace.baseAddress!.copyMemory(
+          from: block.storage + block.recordsStart, byteCount: n)
+        chunk.filled += n
+        block.recordsStart += n
+        if block.recordsStart < block.filled {
+          pending = block
+        } else {
+          producer.pool.give(block)
+        }
+      }
+      guard let source, !ended, chunk.filled < chunk.capacity else { return }
       let n = try source.readFully(into: chunk.unsafeFreeSpace)
       chunk.filled += n
       if chunk.filled < chunk.capacity { ended = true }
       producer.progress.addDecoded(n)
+      countRead()
+    }
+
+    /// Gives back a block still held (when the reader stops early).
+    mutating func close() {
+      if let block = pending { producer.pool.give(block) }
+      pending = nil
+    }
+
+    private mutating func countRead() {
       let consumed = raw.bytesConsumed
       producer.progress.addRead(consumed - rawCounted)
       rawCounted = consumed

@@ -44,6 +44,17 @@ public final class GzipReader: ByteSource {
     input = .allocate(byteCount: GzipReader.inputCapacity, alignment: 16)
   }
 
+  /// Reads the rest of a gzip stream of which `membersBefore` members were already read
+  /// elsewhere (the parallel BGZF reader hands over what it does not read itself):
+  /// `source` starts at a member boundary, where zero padding or the end may also come.
+  convenience init(
+    resuming source: any ByteSource, name: String, backend: InflateBackend, membersBefore: Int
+  ) throws(BCEError) {
+    try self.init(source: source, name: name, backend: backend)
+    state = .boundary
+    members = membersBefore
+  }
+
   deinit { input.deallocate() }
 
   public var bytesConsumed: Int { source.bytesConsumed }

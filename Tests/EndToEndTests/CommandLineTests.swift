@@ -127,6 +127,32 @@ struct CommandLineTests {
     #expect(plain.json["records"] as? Int == 300)
   }
 
+  @Test("a BGZF file gives the plain file's report on every thread count; a corrupt block fails")
+  func bgzfInput() throws {
+    let dir = try Workspace()
+    let log = generatedLog(rows: 3000, seed: 3)
+    let file = bgzf(Array(log.utf8), blockSize: 5000)
+    try dir.write("log.csv", log)
+    try dir.write("log.csv.bgz", file)
+    let options = ["--output", "json", "-p", "pred", "-p", "pred2", "-w", "w"]
+    let plain = try dir.bce(options + ["log.csv"])
+    #expect(plain.status == 0, "\(plain)")
+    for threads in ["1", "2", "3"] {
+      let run = try dir.bce(options + ["--threads", threads, "--chunk-size", "8K", "log.csv.bgz"])
+      #expect(run.status == 0, "\(run)")
+      #expect(run.recordsSection == plain.recordsSection)
+      #expect(run.json["bytes_read"] as? Int == file.count)
+      #expect(run.json["bytes_decompressed"] as? Int == log.utf8.count)
+    }
+    var bad = file
+    bad[bgzfBlockOffsets(file)[10] - 8] ^= 1  // the CRC-32 of block 9
+    try dir.write("bad.csv.bgz", bad)
+    let run = try dir.bce(options + ["--chunk-size", "8K", "bad.csv.bgz"])
+    #expect(run.status == 1, "\(run)")
+    #expect(run.stdout == "")
+    #expect(run.stderr.hasPrefix("bce: error: bad.csv.bgz: corrupt gzip data: CRC-32"), "\(run)")
+  }
+
   @Test("a truncated gzip file: status 1, nothing on stdout", arguments: [1, 4, 8, 30])
   func truncatedGzip(cutFromEnd: Int) throws {
     let dir = try Workspace()

@@ -1,0 +1,399 @@
+import BCECore
+import Dispatch
+
+/// The decompressed bytes of a BGZF file (bgzip's output), inflated on several threads
+/// straight into chunks.
+///
+/// BGZF is a series of gzip members of at most 64 KiB each whose header carries the extra
+/// subfield `BC` with BSIZE (the member's size − 1), and whose trailer ends with ISIZE (its
+/// decompressed size). So the member boundaries and the exact output sizes are known before
+/// inflating anything: the reader walks the headers of the compressed bytes it has read and
+/// groups consecutive members into jobs of about a chunk of output each. Each job is
+/// inflated on a worker (every member checked — header, CRC-32 and length — exactly as
+/// ``GzipReader`` checks it) straight into a chunk, while the reader keeps up to
+/// `threads + 1` jobs in flight and hands the chunks over in order: there is no barrier,
+/// a worker that finishes early takes the next job.
+///
+/// It reads only what is plainly BGZF. At the first member that is not (no `BC` subfield, an
+/// ISIZE above 64 KiB), that ends beyond the end of the file, that fails to inflate or whose
+/// header disagrees with its data, and at the first bytes that are not a member (zero
+/// padding, trailing garbage), it stops and hands the rest to a serial ``GzipReader``
+/// (``rest``), which reads it — or fails on it — exactly as it would have read the whole
+/// file: `cat a.bgz b.gz` is read to the end, a corrupt or truncated member is the same
+/// error.
+final class BGZFReader {
+  /// A member of a job: where it is in the job's compressed bytes.
+  struct Member {
+    /// Where the member starts.
+    var offset: Int
+    /// Its compressed size (BSIZE + 1).
+    var size: Int
+    /// Its decompressed size (ISIZE).
+    var decodedSize: Int
+  }
+
+  /// What the header at the start of some bytes is.
+  enum HeaderScan: Equatable {
+    /// A gzip member header with a BGZF `BC` subfield: the member is `memberSize` bytes.
+    case bgzf(memberSize: Int)
+    /// Too few bytes to tell.
+    case incomplete
+    /// Anything else: another gzip header, zero padding, garbage.
+    case other
+  }
+
+  /// The largest ISIZE a BGZF member has (the format's 64 KiB limit).
+  static let maxDecodedSize = 1 << 16
+
+  /// The input's name in messages.
+  let name: String
+  private let raw: any ByteSource
+  private let backend: InflateBackend
+  private let pool: BufferPool
+  /// One per job in flight; job `n` uses `inflaters[n % inflaters.count]`, which is free
+  /// again by then, since at most `inflaters.count` jobs are in flight.
+  private let inflaters: [any MemberInflater]
+  /// `threads` permits: no more than `threads` jobs inflate at once, the one job more in
+  /// flight waiting for the first worker free (not for a given one, which could idle others).
+  private let running: DispatchSemaphore
+  /// Bytes kept free before a chunk's inflated bytes for the partial record carried over
+  /// from the chunk before, so that it usually needs no other copy.
+  let reserve: Int
+  /// Decompressed bytes per job (a job holds at least one member, whatever its size).
+  let jobCapacity: Int
+  /// Compressed bytes per job, at most (a job holds at least one member).
+  private let jobInputCapacity: Int
+  /// Bytes read from `raw` at a time.
+  private let readSize: Int
+
+  /// Compressed bytes read and not yet given to a job: `input[inputStart..<inputEnd]`.
+  private let input: UnsafeMutableRawBufferPointer
+  private var inputStart = 0
+  private var inputEnd = 0
+  private var sourceEnded = false
+
+  /// Jobs dispatched and not handed over yet, `jobs[jobsStart...]`, in input order.
+  private var jobs: [InflationJob] = []
+  private var jobsStart = 0
+  /// Jobs dispatched so far.
+  private var jobCount = 0
+  /// Compressed-input buffers of jobs handed over, to reuse.
+  private var spareInputs: [UnsafeMutableRawBufferPointer] = []
+  /// Members handed over so far (for the serial reader's messages).
+  private var membersDone = 0
+
+  /// Where the walk over the member headers stopped for good.
+  private enum WalkEnd {
+    /// The end of the stream, right after a member.
+    case end
+    /// Something for the serial reader at `input[inputStart...]`.
+    case serial
+  }
+  private var walkEnd: WalkEnd? = nil
+  /// Every chunk has been handed over; ``rest`` is set.
+  private var over = false
+  /// After ``nextChunk()`` returned `nil`: the serial reader of the rest of the stream, or
+  /// `nil` when the stream ended cleanly after the last BGZF member.
+  private(set) var rest: (any ByteSource)? = nil
+
+  /// Reads the BGZF stream `prefix` + `raw` (`prefix` being bytes of `raw` already read).
+  ///
+  /// - Parameters:
+  ///   - threads: members are inflated on this many threads (with one more job waiting).
+  ///   - pool: where the chunks come from; the reader holds at most `threads + 1` of them.
+  ///   - chunkSize: about how many decompressed bytes each chunk receives.
+  /// - Throws: a usage error when `backend` is not in this build.
+  init(
+    prefix: [UInt8], raw: any ByteSource, name: String, backend: InflateBackend, threads: Int,
+    pool: BufferPool, chunkSize: Int
+  ) throws(BCEError) {
+    precondition(threads >= 1 && chunkSize >= 1, "threads and chunk size ≥ 1")
+    self.name = name
+    self.raw = raw
+    self.backend = backend
+    self.pool = pool
+    var inflaters: [any MemberInflater] = []
+    for _ in 0...threads { inflaters.append(try backend.makeInflater(name: name)) }
+    self.inflaters = inflaters
+    // Start at 0 and signal: libdispatch traps when a semaphore dies below its initial value.
+    running = DispatchSemaphore(value: 0)
+    for _ in 0..<threads { running.signal() }
+    reserve = min(chunkSize / 16, 16 * 1024)
+    jobCapacity = max(chunkSize - reserve, 1)
+    jobInputCapacity = jobCapacity + 2 * BGZFReader.maxDecodedSize
+    readSize = 1 << 20
+    let capacity = max(readSize + 2 * BGZFReader.maxDecodedSize, prefix.count)
+    input = .allocate(byteCount: capacity, alignment: 64)
+    input.copyBytes(from: prefix)
+    inputEnd = prefix.count
+  }
+
+  deinit {
+    // Jobs still in flight write into their chunks and read their buffers: wait for them.
+    for job in jobs[jobsStart...] {
+      job.done.wait()
+      pool.give(job.chunk)
+      job.input.deallocate()
+    }
+    for buffer in spareInputs { buffer.deallocate() }
+    input.deallocate()
+  }
+
+  /// The next inflated chunk, in order, or `nil` when the BGZF members are over (then
+  /// ``rest`` reads what follows).
+  ///
+  /// The chunk comes from the pool; its bytes are `storage[recordsStart..<filled]`, with
+  /// ``reserve`` bytes or more free before them. The caller owns it from then on.
+  ///
+  /// - Throws: a data error when the file cannot be read (corrupt data is left to ``rest``).
+  func nextChunk() throws(BCEError) -> ChunkBuffer? {
+    while !over {
+      while walkEnd == nil && jobs.count - jobsStart < inflaters.count {
+        guard let job = try plan() else { break }
+        dispatch(job)
+      }
+      guard jobsStart < jobs.count else {
+        try handOver()
+        return nil
+      }
+      let job = jobs[jobsStart]
+      jobsStart += 1
+      if jobsStart > 64 {
+        jobs.removeFirst(jobsStart)
+        jobsStart = 0
+      }
+      job.done.wait()
+      let chunk = job.chunk!
+      let good = job.failure ?? job.members.count
+      let decoded = job.members[..<good].reduce(0) { $0 + $1.decodedSize }
+      membersDone += good
+      if let failure = job.failure {
+        // The serial reader takes over at the failed member, and reports the error (or
+        // reads what the header misdescribed).
+        try handOver(
+          after: UnsafeRawBufferPointer(
+            rebasing: job.input[job.members[failure].offset..<job.inputCount]))
+      }
+      spareInputs.append(job.input)
+      if decoded == 0 {
+        pool.give(chunk)
+        continue
+      }
+      chunk.recordsStart = reserve
+      chunk.filled = reserve + decoded
+      return chunk
+    }
+    return nil
+  }
+
+  /// Starts inflating `job` on a worker, into a chunk from the pool.
+  private func dispatch(_ job: InflationJob) {
+    let chunk = pool.take()
+    chunk.reserveEmpty(capacity: reserve + job.members.reduce(0) { $0 + $1.decodedSize })
+    job.chunk = chunk
+    job.inflater = inflaters[jobCount % inflaters.count]
+    jobCount += 1
+    jobs.append(job)
+    let reserve = reserve
+    let running = running
+    DispatchQueue.global().async {
+      running.wait()
+      job.run(reserve: reserve)
+      running.signal()
+    }
+  }
+
+  /// Ends the parallel part: `rest` reads `unread` (bytes after the last good member that
+  /// are no longer in `input`), then the bytes of the jobs still in flight, then the unread
+  /// input and the rest of the file.
+  private func handOver(
+    after unread: UnsafeRawBufferPointer = UnsafeRawBufferPointer(
+      start: nil, count: 0)
+  ) throws(BCEError) {
+    over = true
+    var bytes = Array(unread)
+    for job in jobs[jobsStart...] {
+      job.done.wait()
+      pool.give(job.chunk)
+      bytes += UnsafeRawBufferPointer(rebasing: job.input[..<job.inputCount])
+      spareInputs.append(job.input)
+    }
+    jobs.removeAll()
+    jobsStart = 0
+    if walkEnd == .end && bytes.isEmpty { return }  // a clean end after the last member
+    bytes += UnsafeRawBufferPointer(rebasing: input[inputStart..<inputEnd])
+    inputStart = inputEnd
+    rest = try GzipReader(
+      resuming: PrefixedSource(prefix: bytes, rest: raw), name: name, backend: backend,
+      membersBefore: membersDone)
+  }
+
+  /// The next job: consecutive members of about ``jobCapacity`` decompressed bytes, copied
+  /// out of the input; `nil` when no member follows (then `walkEnd` says why).
+  private func plan() throws(BCEError) -> InflationJob? {
+    let job = InflationJob(
+      input: spareInputs.popLast()
+        ?? .allocate(byteCount: jobInputCapacity, alignment: 64))
+    var decoded = 0
+    while true {
+      let available = inputEnd - inputStart
+      if available == 0 && sourceEnded {
+        walkEnd = .end
+        break
+      }
+      let bytes = UnsafeRawBufferPointer(rebasing: input[inputStart..<inputEnd])
+      var size = 0
+      switch BGZFReader.scanHeader(bytes) {
+      case .other:
+        walkEnd = .serial
+      case .incomplete:
+        break
+      case .bgzf(let memberSize):
+        size = memberSize
+      }
+      if walkEnd != nil { break }
+      guard size > 0 && size <= available else {
+        // The member (or its header) continues past the bytes read so far.
+        if sourceEnded {
+          walkEnd = .serial  // a truncated member: the serial reader says so
+          break
+        }
+        compact()
+        try readMore()
+        continue
+      }
+      let decodedSize = Int(
+        UnsafeRawBufferPointer(rebasing: bytes[(size - 4)..<size])
+          .loadUnaligned(as: UInt32.self).littleEndian)
+      if decodedSize > BGZFReader.maxDecodedSize {
+        walkEnd = .serial
+        break
+      }
+      if !job.members.isEmpty
+        && (decoded + decodedSize > jobCapacity || job.inputCount + size > jobInputCapacity)
+      {
+        break
+      }
+      (job.input.baseAddress! + job.inputCount).copyMemory(
+        from: bytes.baseAddress!, byteCount: size)
+      job.members.append(Member(offset: job.inputCount, size: size, decodedSize: decodedSize))
+      job.inputCount += size
+      decoded += decodedSize
+      inputStart += size
+    }
+    if job.members.isEmpty {
+      spareInputs.append(job.input)
+      return nil
+    }
+    return job
+  }
+
+  /// Moves the unread input to the front of the buffer.
+  private func compact() {
+    guard inputStart > 0 else { return }
+    let unread = inputEnd - inputStart
+    if unread > 0 {
+      input.baseAddress!.copyMemory(from: input.baseAddress! + inputStart, byteCount: unread)
+    }
+    inputStart = 0
+    inputEnd = unread
+  }
+
+  /// Reads up to `readSize` more bytes after the input.
+  private func readMore() throws(BCEError) {
+    let room = min(readSize, input.count - inputEnd)
+    let n = try raw.read(
+      into: UnsafeMutableRawBufferPointer(rebasing: input[inputEnd..<(inputEnd + room)]))
+    if n == 0 { sourceEnded = true }
+    inputEnd += n
+  }
+
+  /// Whether `bytes` start with a gzip member header that has a BGZF `BC` subfield, and the
+  /// member's size if so.
+  ///
+  /// Accepts: 1f 8b 08, FLG with FEXTRA set, then anywhere in the extra field a subfield
+  /// `B` `C` with SLEN 2, whose BSIZE + 1 is at least the header's fixed part, the extra field
+  /// and the trailer. It does not look further (FNAME, FCOMMENT, FHCRC and the data are left
+  /// to the inflater, which checks them).
+  static func scanHeader(_ bytes: UnsafeRawBufferPointer) -> HeaderScan {
+    let magic: [UInt8] = [0x1F, 0x8B, 0x08]
+    for i in 0..<min(3, bytes.count) where bytes[i] != magic[i] { return .other }
+    if bytes.count > 3 && bytes[3] & 0x04 == 0 { return .other }
+    guard bytes.count >= 12 else { return .incomplete }
+    let extraEnd = 12 + (Int(bytes[10]) | Int(bytes[11]) << 8)
+    guard bytes.count >= extraEnd else { return .incomplete }
+    var i = 12
+    while i + 4 <= extraEnd {
+      let length = Int(bytes[i + 2]) | Int(bytes[i + 3]) << 8
+      if bytes[i] == UInt8(ascii: "B") && bytes[i + 1] == UInt8(ascii: "C") && length == 2
+        && i + 6 <= extraEnd
+      {
+        let size = (Int(bytes[i + 4]) | Int(bytes[i + 5]) << 8) + 1
+        return size >= extraEnd + 8 ? .bgzf(memberSize: size) : .other
+      }
+      i += 4 + length
+    }
+    return .other
+  }
+}
+
+/// One job: consecutive BGZF members, their compressed bytes copied out, inflated on a
+/// worker into one chunk.
+///
+/// Why `@unchecked Sendable` is sound: the reader's thread fills every field before
+/// dispatching the job; then only the worker writes (the chunk's bytes and `failure`) until
+/// it signals `done`, which orders its writes before the reader's reads after `wait()`.
+private final class InflationJob: @unchecked Sendable {
+  /// The compressed bytes, `input[..<inputCount]`.
+  let input: UnsafeMutableRawBufferPointer
+  var inputCount = 0
+  var members: [BGZFReader.Member] = []
+  var chunk: ChunkBuffer! = nil
+  var inflater: (any MemberInflater)! = nil
+  /// The index of the first member that did not inflate exactly as its header said, or
+  /// `nil` when every member did.
+  var failure: Int? = nil
+  let done = DispatchSemaphore(value: 0)
+
+  init(input: UnsafeMutableRawBufferPointer) { self.input = input }
+
+  /// Inflates every member into `chunk`, from `reserve` on; signals `done`.
+  func run(reserve: Int) {
+    var out = reserve
+    for (index, member) in members.enumerated() {
+      guard inflate(member, at: out) else {
+        failure = index
+        break
+      }
+      out += member.decodedSize
+    }
+    done.signal()
+  }
+
+  /// Inflates one member into `chunk` at `offset`.
+  ///
+  /// - Returns: whether the member inflated and checked, used exactly its `size` bytes and
+  ///   gave exactly its `decodedSize` bytes.
+  private func inflate(_ member: BGZFReader.Member, at offset: Int) -> Bool {
+    do throws(BCEError) {
+      try inflater.reset()
+      var consumed = 0
+      var produced = 0
+      while true {
+        // A member that says less than it holds may write past its decodedSize, into the
+        // room of the members after it in the same chunk: it fails below either way.
+        let step = try inflater.inflate(
+          UnsafeRawBufferPointer(
+            start: input.baseAddress! + member.offset + consumed, count: member.size - consumed),
+          into: UnsafeMutableRawBufferPointer(
+            start: chunk.storage + offset + produced, count: chunk.capacity - offset - produced))
+        consumed += step.consumed
+        produced += step.produced
+        if step.memberEnded { return consumed == member.size && produced == member.decodedSize }
+        if step.consumed == 0 && step.produced == 0 { return false }
+      }
+    } catch {
+      return false
+    }
+  }
+}
