@@ -5,8 +5,9 @@ import CZlib
 ///
 /// Input layout: byte 0 chooses the size of the pieces the source hands out (1 byte ... all
 /// at once), byte 1 the sequence of output buffer sizes and whether the bytes go through
-/// `PrefixedSource.decoding` (gzip recognised by its magic bytes, as the pipeline does) or
-/// straight into a `GzipReader`; the rest is the stream.
+/// `DecodedInput.open` (gzip recognised by its magic bytes, BGZF by its first header, as the
+/// pipeline does; BGZF chunks are read back in order) or straight into a `GzipReader`; the
+/// rest is the stream.
 ///
 /// Invariants (a violation is a crash):
 /// - no crash, no hang (libFuzzer's `-timeout`), no AddressSanitizer report;
@@ -18,8 +19,8 @@ import CZlib
 ///   the last member, nothing else after it): a valid stream gives exactly its bytes and
 ///   member count, an invalid one an error, after a prefix of its bytes. So the result does
 ///   not depend on how the input was cut into pieces.
-/// - bytes that do not start with the gzip magic come out of `PrefixedSource.decoding`
-///   unchanged.
+/// - bytes that do not start with the gzip magic come out of `DecodedInput.open` unchanged;
+/// - BGZF inflated in parallel gives what the serial reader gives (the same reference).
 @_cdecl("LLVMFuzzerTestOneInput")
 public func gzipReaderFuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
   var input = FuzzInput(data, size)
@@ -44,7 +45,7 @@ public func gzipReaderFuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
   do throws(BCEError) {
     let reader: any ByteSource =
       viaDecoding
-      ? try PrefixedSource.decoding(source, name: name)
+      ? try decoded(source, name: name)
       : try GzipReader(source: source, name: name)
     produced = ReaderRun(reader, sizes: sizes, limit: limit)
   } catch {
@@ -98,6 +99,57 @@ enum GzipFuzz {
 }
 
 /// Everything a byte source produced until its end, its error, or the output limit.
+/// `source` as the pipeline decodes it, as one byte source: a stream as it comes, BGZF as
+/// its chunks in order, then the stream that follows the BGZF members, if any.
+func decoded(_ source: any ByteSource, name: String) throws(BCEError) -> any ByteSource {
+  let pool = BufferPool(count: 4, capacity: 4096)
+  var options = EvaluationOptions()
+  options.chunkSize = 4096
+  switch try DecodedInput.open(source, name: name, options: options, pool: pool) {
+  case .stream(let stream): return stream
+  case .blocks(let blocks): return BlocksSource(blocks: blocks, pool: pool)
+  }
+}
+
+/// BGZF chunks read back in order as a byte source.
+final class BlocksSource: ByteSource {
+  private let blocks: BGZFReader
+  private let pool: BufferPool
+  private var chunk: ChunkBuffer? = nil
+  private var rest: (any ByteSource)? = nil
+  private var membersEnded = false
+
+  init(blocks: BGZFReader, pool: BufferPool) {
+    self.blocks = blocks
+    self.pool = pool
+  }
+
+  var bytesConsumed: Int { 0 }
+
+  func read(into buffer: UnsafeMutableRawBufferPointer) throws(BCEError) -> Int {
+    while true {
+      if let current = chunk {
+        let available = current.filled - current.recordsStart
+        if available > 0 {
+          let n = min(available, buffer.count)
+          buffer.baseAddress!.copyMemory(from: current.storage + current.recordsStart, byteCount: n)
+          current.recordsStart += n
+          return n
+        }
+        pool.give(current)
+        chunk = nil
+      }
+      if membersEnded { return try rest?.read(into: buffer) ?? 0 }
+      if let next = try blocks.nextChunk() {
+        chunk = next
+      } else {
+        membersEnded = true
+        rest = blocks.rest
+      }
+    }
+  }
+}
+
 struct ReaderRun {
   var bytes: [UInt8] = []
   var error: BCEError? = nil
