@@ -42,15 +42,20 @@ final class MappedFile: @unchecked Sendable {
     munmap(UnsafeMutableRawPointer(mutating: base), count)
   }
 
-  /// Drops the pages wholly inside `range` from this process's memory once a chunk is
-  /// done with them, so that resident memory stays at the chunks in flight rather than
-  /// growing to the file's size. The file's pages stay in the page cache; a page still in
-  /// use by a neighbouring chunk (only the two at the edges can be) is mapped again on its
+  /// Drops the pages of `range`, and of a margin on each side, from this process's memory
+  /// once a chunk is done with them, so that resident memory stays at the chunks in flight
+  /// rather than growing with the file.
+  ///
+  /// The margin is the kernel's fault-around window (64 KiB by default): a fault inside a
+  /// chunk also maps the cached pages around it, up to that far into its neighbours, and a
+  /// neighbour released before then would leave them mapped for good. The file's pages stay
+  /// in the page cache; a page that a neighbouring chunk still reads is mapped again on its
   /// next access, with the same bytes.
   func release(_ range: Range<Int>) {
     let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-    let first = (range.lowerBound + page - 1) / page * page
-    let last = range.upperBound / page * page
+    let margin = 64 << 10
+    let first = max(range.lowerBound - margin, 0) / page * page
+    let last = min(range.upperBound + margin, count)
     guard last > first else { return }
     _ = madvise(UnsafeMutableRawPointer(mutating: base + first), last - first, MADV_DONTNEED)
   }
