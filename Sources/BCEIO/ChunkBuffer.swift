@@ -79,11 +79,11 @@ final class ChunkBuffer: @unchecked Sendable {
     capacity *= 2
   }
 
-  /// Forgets the contents, and gives back memory a long record took. A view lets go of its
-  /// mapped pages (``MappedFile/release(_:)``).
+  /// Forgets the contents, and gives back memory a long record took. A view lets go of the
+  /// mapped pages up to its end (``MappedFile/release(upTo:)``).
   func reset() {
     if let mapping {
-      mapping.release(recordsStart..<recordsEnd)
+      mapping.release(upTo: recordsEnd)
       self.mapping = nil
     }
     if capacity != standardCapacity {

@@ -1,4 +1,5 @@
 import BCECore
+import Synchronization
 
 #if canImport(Glibc)
   import Glibc
@@ -18,9 +19,12 @@ import BCECore
 /// A file that shrinks while it is mapped makes a read past its new end raise `SIGBUS`; the
 /// command line turns that signal into an error message (see `bce`'s `main`).
 final class MappedFile: @unchecked Sendable {
-  // @unchecked: the mapping is read-only and never changes while the object lives.
+  // @unchecked: the mapping is read-only and never changes while the object lives; the
+  // one mutable field is behind a mutex.
   let base: UnsafeRawPointer
   let count: Int
+  /// Where the pages dropped so far end (see ``release(upTo:)``).
+  private let releasedEnd = Mutex(0)
 
   /// Maps `descriptor` when it is a regular, non-empty file; `nil` otherwise (a pipe, a
   /// terminal, an empty file, or a system that refuses), so that the caller reads it.
@@ -42,22 +46,26 @@ final class MappedFile: @unchecked Sendable {
     munmap(UnsafeMutableRawPointer(mutating: base), count)
   }
 
-  /// Drops the pages of `range`, and of a margin on each side, from this process's memory
-  /// once a chunk is done with them, so that resident memory stays at the chunks in flight
-  /// rather than growing with the file.
+  /// Drops the pages before `end` from this process's memory once the chunk that ends there
+  /// is done, so that resident memory stays at the chunks in flight rather than growing with
+  /// the file.
   ///
-  /// The margin is the kernel's fault-around window (64 KiB by default): a fault inside a
-  /// chunk also maps the cached pages around it, up to that far into its neighbours, and a
-  /// neighbour released before then would leave them mapped for good. The file's pages stay
-  /// in the page cache; a page that a neighbouring chunk still reads is mapped again on its
-  /// next access, with the same bytes.
-  func release(_ range: Range<Int>) {
+  /// Chunks are given back in file order (the reducer takes them in input order), so every
+  /// page before `end` belongs to a chunk that is done. A fault in a chunk still in flight
+  /// also maps cached pages around it — as far as a whole large folio, up to 2 MiB —
+  /// possibly behind the pages already dropped; each call drops those again, from 2 MiB
+  /// before the previous end. The file's pages stay in the page cache; a page read again is
+  /// mapped again, with the same bytes.
+  func release(upTo end: Int) {
     let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-    let margin = 64 << 10
-    let first = max(range.lowerBound - margin, 0) / page * page
-    let last = min(range.upperBound + margin, count)
-    guard last > first else { return }
-    _ = madvise(UnsafeMutableRawPointer(mutating: base + first), last - first, MADV_DONTNEED)
+    let margin = 2 << 20
+    releasedEnd.withLock { releasedEnd in
+      let first = max(releasedEnd - margin, 0) / page * page
+      let last = min(end, count) / page * page
+      guard last > first else { return }
+      _ = madvise(UnsafeMutableRawPointer(mutating: base + first), last - first, MADV_DONTNEED)
+      releasedEnd = max(releasedEnd, last)
+    }
   }
 
   /// The bytes `range` of the file.
