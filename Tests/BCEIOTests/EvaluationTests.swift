@@ -510,3 +510,14 @@ struct EvaluationTests {
     #expect(error?.place == "/nonexistent/bce-test/missing.csv")
   }
 }
+
+@Test(
+  "the format comes from the extension after .gz or .bgz",
+  arguments: [
+    ("a.csv", InputFormat.csv), ("a.TSV", .tsv), ("a.tab.gz", .tsv), ("a.tsv.bgz", .tsv),
+    ("a.jsonl.bgz", .jsonl), ("a.ndjson.gz", .jsonl), ("a.bgz", .csv), ("a.gz.tsv", .tsv),
+    ("a.txt", .csv),
+  ])
+func formatFromName(name: String, format: InputFormat) {
+  #expect(InputFormat.inferred(fromName: name) == format)
+}
