@@ -26,6 +26,9 @@ public final class GzipReader: ByteSource {
     case finished
   }
   private var state = State.member
+  /// Whether the current member's header has yet to be checked for being whole in the
+  /// buffer (see ``bufferHeader()``).
+  private var headerPending = true
   /// Members fully read so far.
   public private(set) var members = 0
 
@@ -69,6 +72,10 @@ public final class GzipReader: ByteSource {
       case .boundary:
         if try !startNextMember() { state = .finished }
       case .member:
+        if headerPending {
+          try bufferHeader()
+          headerPending = false
+        }
         produced += try inflateSome(
           into: UnsafeMutableRawBufferPointer(rebasing: buffer[produced...]))
       }
@@ -121,8 +128,45 @@ public final class GzipReader: ByteSource {
       if inputEnd - inputStart < 2 || input[inputStart + 1] != 0x8B { throw trailingGarbage() }
       try inflater.reset()
       state = .member
+      headerPending = true
       return true
     }
+  }
+
+  /// Reads until the member header at `inputStart` is whole in the buffer, unless the input
+  /// ends first (the decoder then reports the truncation) or the header is longer than the
+  /// buffer.
+  ///
+  /// ISA-L's decoder (2.30) fails with "invalid deflate block" on a valid stream when its
+  /// input ends inside the header's file name (as `gzip` writes one): it does not resume a
+  /// split name. zlib resumes anywhere, but giving both the whole header keeps them alike.
+  private func bufferHeader() throws(BCEError) {
+    while !sourceEnded && inputEnd - inputStart < input.count {
+      let pending = UnsafeRawBufferPointer(rebasing: input[inputStart..<inputEnd])
+      if let length = GzipReader.headerLength(pending), length <= pending.count { return }
+      try refill()
+    }
+  }
+
+  /// The length of the gzip header at the start of `bytes` (RFC 1952: 10 fixed bytes, then
+  /// the extra field, file name, comment and header CRC that its flags announce), or `nil`
+  /// when `bytes` ends before that can be told.
+  static func headerLength(_ bytes: UnsafeRawBufferPointer) -> Int? {
+    guard bytes.count >= 10 else { return nil }
+    let flags = bytes[3]
+    var length = 10
+    if flags & 0x04 != 0 {  // FEXTRA
+      guard bytes.count >= length + 2 else { return nil }
+      length += 2 + (Int(bytes[length]) | Int(bytes[length + 1]) << 8)
+    }
+    for flag: UInt8 in [0x08, 0x10] where flags & flag != 0 {  // FNAME, FCOMMENT: to a NUL
+      guard length < bytes.count,
+        let nul = bytes[length...].firstIndex(of: 0)
+      else { return nil }
+      length = nul + 1
+    }
+    if flags & 0x02 != 0 { length += 2 }  // FHCRC
+    return length
   }
 
   /// Moves the unread input to the front of the buffer and reads more after it.
