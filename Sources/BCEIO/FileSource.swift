@@ -45,7 +45,7 @@ public final class FileSource: ByteSource {
   /// been read from yet; `nil` for standard input, pipes and the like.
   func map() -> MappedFile? {
     guard ownsDescriptor, bytesConsumed == 0 else { return nil }
-    return MappedFile(descriptor: descriptor)
+    return MappedFile(descriptor: descriptor, name: name)
   }
 
   public func read(into buffer: UnsafeMutableRawBufferPointer) throws(BCEError) -> Int {

@@ -16,8 +16,8 @@ import Synchronization
 /// The mapping lives as long as a chunk that views it (each holds a reference); it is
 /// unmapped when the last one is given back.
 ///
-/// A file that shrinks while it is mapped makes a read past its new end raise `SIGBUS`; the
-/// command line turns that signal into an error message (see `bce`'s `main`).
+/// A file that shrinks while it is mapped makes a read past its new end raise `SIGBUS`;
+/// ``TruncationGuard`` turns that signal into an error line naming the file.
 final class MappedFile: @unchecked Sendable {
   // @unchecked: the mapping is read-only and never changes while the object lives; the
   // one mutable field is behind a mutex.
@@ -25,10 +25,13 @@ final class MappedFile: @unchecked Sendable {
   let count: Int
   /// Where the pages dropped so far end (see ``release(upTo:)``).
   private let releasedEnd = Mutex(0)
+  /// This mapping's entry in ``TruncationGuard``'s table.
+  private let guardSlot: Int?
 
-  /// Maps `descriptor` when it is a regular, non-empty file; `nil` otherwise (a pipe, a
-  /// terminal, an empty file, or a system that refuses), so that the caller reads it.
-  init?(descriptor: Int32) {
+  /// Maps `descriptor`, the file named `name` in messages, when it is a regular, non-empty
+  /// file; `nil` otherwise (a pipe, a terminal, an empty file, or a system that refuses), so
+  /// that the caller reads it.
+  init?(descriptor: Int32, name: String) {
     var info = stat()
     guard fstat(descriptor, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_size > 0
     else { return nil }
@@ -40,9 +43,11 @@ final class MappedFile: @unchecked Sendable {
     _ = madvise(address, size, MADV_SEQUENTIAL)
     base = UnsafeRawPointer(address)
     count = size
+    guardSlot = TruncationGuard.register(base, count: size, name: name)
   }
 
   deinit {
+    if let guardSlot { TruncationGuard.unregister(guardSlot) }
     munmap(UnsafeMutableRawPointer(mutating: base), count)
   }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BCECore
+import BCEIO
 
 #if canImport(Glibc)
   import Glibc
@@ -20,7 +21,8 @@ import BCECore
 @main
 enum BCECommand {
   static func main() {
-    reportTruncatedMappings()
+    // A plain input is mapped: if its file shrinks mid-run, SIGBUS becomes an error line.
+    TruncationGuard.install()
     var arguments = Array(CommandLine.arguments.dropFirst())
     if arguments.first == "merge" {
       exit(run(MergeCommand.self, Array(arguments.dropFirst())))
@@ -49,21 +51,6 @@ enum BCECommand {
       }
       printError("\(type.message(for: error)) (see 'bce --help')")
       return 2
-    }
-  }
-
-  /// Makes `SIGBUS` an error with status 1 rather than a crash.
-  ///
-  /// Plain input files are mapped into memory (`MappedFile`); when a file shrinks while bce
-  /// reads it, reading a page past its new end raises `SIGBUS`. Nothing has been written to
-  /// stdout by then (the report comes after the last record), so the handler writes the
-  /// error line and exits, with only async-signal-safe calls.
-  static func reportTruncatedMappings() {
-    _ = signal(SIGBUS) { _ in
-      let message: StaticString =
-        "bce: error: an input file shrank while bce was reading it (SIGBUS)\n"
-      _ = write(2, message.utf8Start, message.utf8CodeUnitCount)
-      _exit(1)
     }
   }
 
