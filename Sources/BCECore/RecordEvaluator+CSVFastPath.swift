@@ -80,7 +80,9 @@ extension RecordEvaluator {
     var weight = 1.0
     var groupSpan = FieldSpan.text(0, 0)
     if fastPlan!.unitWeighted {
-      // The plainest layout: one prediction, every weight 1, sums in locals.
+      // The plainest layout: one prediction, every weight 1, sums in locals. A loop of its
+      // own, not a branch in the general loop below: one loop with the branch measured 3 %
+      // more CPU on the 20M-row bench file (`--threads 1`, 3 runs each).
       let formula = rules.formula
       var sums = UnitWeightedSums()
       while p < n,

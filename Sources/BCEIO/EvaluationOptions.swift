@@ -4,15 +4,12 @@ import BCECore
 public enum InputFormat: String, CaseIterable, Sendable {
   case csv, tsv, jsonl
 
-  /// The format a file name implies: its extension after stripping `.gz` or `.bgz` —
-  /// `.csv`; `.tsv` or `.tab`; `.jsonl` or `.ndjson` — and CSV for anything else.
+  /// The format a file name implies (SPEC §2): its extension after stripping `.gz` —
+  /// `.csv`; `.tsv` or `.tab`; `.jsonl` or `.ndjson` — and CSV for anything else. Only
+  /// `.gz` is stripped: `x.tsv.bgz` is CSV unless `--format` says otherwise.
   public static func inferred(fromName name: String) -> InputFormat {
     var lowered = name.lowercased()
-    if lowered.hasSuffix(".gz") {
-      lowered.removeLast(3)
-    } else if lowered.hasSuffix(".bgz") {
-      lowered.removeLast(4)
-    }
+    if lowered.hasSuffix(".gz") { lowered.removeLast(3) }
     if lowered.hasSuffix(".tsv") || lowered.hasSuffix(".tab") { return .tsv }
     if lowered.hasSuffix(".jsonl") || lowered.hasSuffix(".ndjson") { return .jsonl }
     return .csv
