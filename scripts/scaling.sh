@@ -11,7 +11,9 @@
 # (/usr/bin/time -f %M, Debian package `time`):
 #   - without and with --group-by on 10k and 100k groups, with --threads 1 and 2;
 #   - the 50 MB record against the same file without it;
-#   - --threads 1 against --threads 2 on 5M plain rows (data/scale-5000000.csv).
+#   - --threads 1 against --threads 2 on 5M plain rows (data/scale-5000000.csv), and
+#     --threads 1 with -g model: the per-core parse rate (MB/s) that BENCHMARKS.md's
+#     per-stage model uses.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ROWS=${1:-2000000}
@@ -63,5 +65,7 @@ for threads in 1 2; do
 done
 measure "5M plain rows, --threads 1" -p score --output json --threads 1 "$plain"
 measure "5M plain rows, --threads 2" -p score --output json --threads 2 "$plain"
+measure "5M plain rows, -g model, --threads 1" -p score -g model --output json --threads 1 "$plain"
+echo "5M plain rows: $(stat -c %s "$plain") bytes (MB/s per core = bytes / 10^6 / the --threads 1 time)"
 measure "200k short records" --output json "$short"
 measure "the same around one 50 MB record" --output json "$long"
