@@ -81,6 +81,63 @@ public enum DecimalParser {
     return (value, stop)
   }
 
+  /// How many bytes from its start ``parseZeroPointFraction(_:)`` may read.
+  public static let zeroPointFractionReach = 26
+
+  /// Parses the commonest spelling of a probability — `0.` and 1 to 19 fraction digits, no
+  /// exponent — with three word loads and no loop: the speculative front of
+  /// ``parsePrefix(_:limit:)`` for the CSV fast path.
+  ///
+  /// The caller has checked that `start` begins with `0.` and that
+  /// ``zeroPointFractionReach`` bytes from `start` can be read.
+  ///
+  /// - Returns: what ``parsePrefix(_:limit:)`` returns for the same bytes, or `nil` when the
+  ///   text has another shape (no fraction digit, more than 19, an exponent) or a fast path
+  ///   cannot round it; then ``parsePrefix(_:limit:)`` decides.
+  @inline(__always)
+  public static func parseZeroPointFraction(_ start: UnsafePointer<UInt8>) -> (
+    value: Double, count: Int
+  )? {
+    // Up to 19 digits, leading zeros included, fit in a UInt64 exactly, so the value is
+    // significand · 10^−digits with nothing dropped: what `scanDecimal` computes, which
+    // skips the leading zeros but counts them in the exponent.
+    let raw = UnsafeRawPointer(start)
+    let first = raw.loadUnaligned(fromByteOffset: 2, as: UInt64.self)
+    let firstCount = leadingDigitCount(first)
+    var significand: UInt64
+    var digits: Int
+    if firstCount < 8 {
+      if firstCount == 0 { return nil }
+      significand = leadingDigitsValue(first, firstCount)
+      digits = firstCount
+    } else {
+      let second = raw.loadUnaligned(fromByteOffset: 10, as: UInt64.self)
+      let secondCount = leadingDigitCount(second)
+      let high = eightDigitsValue(first)
+      if secondCount < 8 {
+        significand =
+          secondCount == 0
+          ? high : high &* smallPowerOfTen(secondCount) &+ leadingDigitsValue(second, secondCount)
+        digits = 8 &+ secondCount
+      } else {
+        let third = raw.loadUnaligned(fromByteOffset: 18, as: UInt64.self)
+        let thirdCount = leadingDigitCount(third)
+        if thirdCount > 3 { return nil }
+        let sixteen = high &* 100_000_000 &+ eightDigitsValue(second)
+        significand =
+          thirdCount == 0
+          ? sixteen
+          : sixteen &* smallPowerOfTen(thirdCount) &+ leadingDigitsValue(third, thirdCount)
+        digits = 16 &+ thirdCount
+      }
+    }
+    let stop = 2 &+ digits
+    if start[stop] | 0x20 == 0x65 { return nil }  // 'e': an exponent follows
+    if significand == 0 { return (0.0, stop) }
+    guard let value = exactValue(significand, -digits) else { return nil }
+    return (value, stop)
+  }
+
   /// The decimal that starts at `i` (past any sign), up to the first byte at or after `i`
   /// that cannot continue it (or `end`): its correctly rounded value and where it stopped.
   /// `nil` when there is no digit, or an exponent has none.

@@ -179,8 +179,15 @@ extension RecordEvaluator {
           q = p &+ count
         }
       case .prediction(let k):
-        guard let (value, count) = DecimalParser.parsePrefix(base + p, limit: n &- p),
-          rules.formula.accepts(prediction: value)
+        // A probability spelled `0.…` first, without the general scan's loops.
+        var parsed: (value: Double, count: Int)? = nil
+        if n &- p >= DecimalParser.zeroPointFractionReach
+          && UnsafeRawPointer(base + p).loadUnaligned(as: UInt16.self) == 0x2E30  // "0."
+        {
+          parsed = DecimalParser.parseZeroPointFraction(base + p)
+        }
+        if parsed == nil { parsed = DecimalParser.parsePrefix(base + p, limit: n &- p) }
+        guard let (value, count) = parsed, rules.formula.accepts(prediction: value)
         else { return nil }
         predictions[k] = value
         q = p &+ count

@@ -85,6 +85,43 @@ func parsePrefixLeavesEverythingElseToTheGeneralPath(text: String) {
   }
 }
 
+@Test func zeroPointFractionAgreesWithParsePrefix() {
+  var random = SplitMix64(seed: 0x0_F4AC)
+  let terminators = [",", "\n", "\r\n", "|", "", ".5", "e5", "E-3", "x", "\"", "0"]
+  var taken = 0
+  var plain = 0
+  for _ in 0..<300_000 {
+    let count = Int(random.next() % 25)
+    let leadingZeros = random.next() % 3 == 0 ? Int(random.next() % 6) : 0
+    var text = "0." + String(repeating: "0", count: min(leadingZeros, count))
+    for _ in min(leadingZeros, count)..<count { text += String(random.next() % 10) }
+    let terminator = terminators[Int(random.next() % UInt64(terminators.count))]
+    // What follows the number: random digits, so a load past it sees digits too.
+    var bytes = Array((text + terminator).utf8)
+    while bytes.count < DecimalParser.zeroPointFractionReach + 4 {
+      bytes.append(UInt8(ascii: "0") + UInt8(random.next() % 10))
+    }
+    let limit = terminator.isEmpty ? text.utf8.count : bytes.count
+    let general = bytes.withUnsafeBufferPointer {
+      DecimalParser.parsePrefix($0.baseAddress!, limit: limit)
+    }
+    guard limit >= DecimalParser.zeroPointFractionReach else { continue }
+    let fast = bytes.withUnsafeBufferPointer {
+      DecimalParser.parseZeroPointFraction($0.baseAddress!)
+    }
+    let simple = (1...19).contains(count) && !["e5", "E-3", "0"].contains(terminator)
+    if simple { plain += 1 }
+    guard let fast else { continue }
+    taken += 1
+    #expect(
+      fast.value.bitPattern == general?.value.bitPattern && fast.count == general?.count,
+      "\(text + terminator): \(fast) against \(String(describing: general))")
+  }
+  // It must take nearly every plain spelling (only near ties are left to parsePrefix), and
+  // nothing else.
+  #expect(taken <= plain && taken > plain * 99 / 100, "took \(taken) of \(plain)")
+}
+
 /// A random decimal in the syntax parsePrefix takes: signs, leading zeros, long
 /// significands, fractions of every length, exponents.
 private func randomDecimal(_ random: inout SplitMix64) -> String {
@@ -117,7 +154,8 @@ private let labelTexts = [
 private let predictionTexts = [
   "0.08750709501290291", "0.5", "0.999", "1", "0", "1e-20", "0.12847580769413583", "2.5e-1",
   "0.000001", "1.5", "-0.1", "", " 0.5", "0.5 ", "\"0.25\"", "inf", "NaN", "abc",
-  "0.1234567890123456789012", "1e", "0.", ".5", "+0.5", "1e-400", "3e-320",
+  "0.1234567890123456789012", "1e", "0.", ".5", "+0.5", "1e-400", "3e-320", "0.25e-1", "0.000",
+  "0.12345678901234567", "0.1234567890123456789", "0.00000000000000000001", "0.5.5",
 ]
 private let weightTexts = ["1", "1", "2.5", "0", "0.5", "1e300", "-1", "inf", "", "w", "\"2\""]
 private let groupTexts = ["a", "b", "ctr_v1", "", "\"a\"", "\"x,y\"", "\"q\"\"q\"", "a\r", "é"]
