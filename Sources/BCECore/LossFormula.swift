@@ -33,7 +33,7 @@ public enum Clipping: Sendable, Hashable {
 /// computed as `log1p(−p)`, and a term whose coefficient (y or 1−y) is exactly 0 left out.
 /// Logits s: L = max(s, 0) − s·y + log1p(exp(−|s|)), with the limits for s = ±∞.
 /// `log`, `log1p` and `exp` are the C library's, so every term can be reproduced.
-public struct LossFormula: Sendable, Hashable {
+public struct LossFormula: Sendable, Hashable, FastLossKernel {
   enum Rule: Hashable {
     /// p = min(max(ŷ, low), high).
     case clamp(low: Double, high: Double)
@@ -88,22 +88,30 @@ public struct LossFormula: Sendable, Hashable {
   ) {
     switch rule {
     case .clamp(let low, let high):
-      let clipped = prediction < low || prediction > high
-      let p = clipped ? min(max(prediction, low), high) : prediction
-      let loss: Double
-      if y == 1 {
-        loss = -log(p)
-      } else if y == 0 {
-        loss = -log1p(-p)
-      } else {
-        loss = -(y * log(p) + (1 - y) * log1p(-p))
-      }
-      return (loss, prediction, clipped)
+      return LossFormula.clampTerms(label: y, prediction: prediction, low: low, high: high)
     case .logits:
       return (logitLoss(label: y, logit: prediction), probability(prediction: prediction), false)
     case .spark, .torch:
       return (loss(label: y, prediction: prediction), prediction, clips(prediction: prediction))
     }
+  }
+
+  /// ``terms(label:prediction:)`` for the rule `.clamp(low, high)`.
+  @inline(__always)
+  static func clampTerms(label y: Double, prediction: Double, low: Double, high: Double) -> (
+    loss: Double, probability: Double, clipped: Bool
+  ) {
+    let clipped = prediction < low || prediction > high
+    let p = clipped ? min(max(prediction, low), high) : prediction
+    let loss: Double
+    if y == 1 {
+      loss = -log(p)
+    } else if y == 0 {
+      loss = -log1p(-p)
+    } else {
+      loss = -(y * log(p) + (1 - y) * log1p(-p))
+    }
+    return (loss, prediction, clipped)
   }
 
   /// Whether `prediction` is a value this formula accepts: a probability in [0, 1], or any
@@ -185,5 +193,40 @@ public struct LossFormula: Sendable, Hashable {
     if prediction >= 0 { return 1 / (1 + exp(-prediction)) }
     let e = exp(prediction)
     return e / (1 + e)
+  }
+}
+
+/// What the CSV fast path needs of a loss formula. ``LossFormula`` itself is one, with a
+/// switch on its rule in each call; ``ClampKernel`` is the rule `.clamp` alone, so that the
+/// record loop specialized for it has no switch per record.
+protocol FastLossKernel {
+  func accepts(prediction: Double) -> Bool
+  func terms(label: Double, prediction: Double) -> (
+    loss: Double, probability: Double, clipped: Bool
+  )
+}
+
+/// ``LossFormula``'s rule `.clamp(low, high)` — every preset but Spark's and PyTorch's, and
+/// any custom ε — as a ``FastLossKernel``.
+struct ClampKernel: FastLossKernel {
+  let low: Double
+  let high: Double
+
+  @inline(__always)
+  func accepts(prediction: Double) -> Bool { prediction >= 0 && prediction <= 1 }
+
+  @inline(__always)
+  func terms(label: Double, prediction: Double) -> (
+    loss: Double, probability: Double, clipped: Bool
+  ) {
+    LossFormula.clampTerms(label: label, prediction: prediction, low: low, high: high)
+  }
+}
+
+extension LossFormula {
+  /// The rule as a ``ClampKernel``, when it is `.clamp`.
+  var clampKernel: ClampKernel? {
+    if case .clamp(let low, let high) = rule { return ClampKernel(low: low, high: high) }
+    return nil
   }
 }
