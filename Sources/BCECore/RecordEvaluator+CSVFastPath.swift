@@ -61,6 +61,14 @@ struct UnitWeightedSums {
   var softLabels = ExactSum()
   var loss = ExactSum()
   var probability = ExactSum()
+
+  /// Adds one record's terms (but not its label).
+  @inline(__always)
+  mutating func add(_ terms: (loss: Double, probability: Double, clipped: Bool)) {
+    clipped &+= terms.clipped ? 1 : 0
+    loss.add(terms.loss)
+    probability.add(terms.probability)
+  }
 }
 
 extension RecordEvaluator {
@@ -132,14 +140,21 @@ extension RecordEvaluator {
     // their terms. A record's critical path — scan, parse, logarithm, sum — is longer than
     // the processor's reorder window reaches, so in one pass the logarithm of one record can
     // hardly overlap with the next; the second pass is short enough that several logarithms
-    // run at once.
+    // run at once. The first pass also sorts the predictions by label, without a branch, so
+    // that the second never guesses between `log` and `log1p` (labels are coin flips to the
+    // branch predictor); the sums are exact, so the order of the terms does not matter.
     let batch = 64
-    withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * batch) { buffer in
-      let labels = buffer.baseAddress!
-      let values = labels + batch
+    withUnsafeTemporaryAllocation(of: Double.self, capacity: 4 * batch) { buffer in
+      let positives = buffer.baseAddress!
+      let negatives = positives + batch
+      let softLabels = negatives + batch
+      let softValues = softLabels + batch
       var more = true
       while more {
         var count = 0
+        var positiveCount = 0
+        var negativeCount = 0
+        var softCount = 0
         while count < batch {
           guard p < n,
             let next = fastCSVFields(
@@ -151,23 +166,33 @@ extension RecordEvaluator {
             break
           }
           p = next
-          labels[count] = label
-          values[count] = predictions[0]
           count &+= 1
-        }
-        for i in 0..<count {
-          let label = labels[i]
-          let (loss, probability, clipped) = kernel.terms(label: label, prediction: values[i])
-          if label == 1 {
-            sums.positives &+= 1
-          } else if label != 0 {
-            sums.softLabels.add(label)
+          let value = predictions[0]
+          if label == 0 || label == 1 {
+            // Written to both; only one count moves.
+            positives[positiveCount] = value
+            negatives[negativeCount] = value
+            let one = label == 1 ? 1 : 0
+            positiveCount &+= one
+            negativeCount &+= 1 &- one
+          } else {
+            softLabels[softCount] = label
+            softValues[softCount] = value
+            softCount &+= 1
           }
-          if clipped { sums.clipped &+= 1 }
-          sums.loss.add(loss)
-          sums.probability.add(probability)
+        }
+        for i in 0..<positiveCount {
+          sums.add(kernel.terms(label: 1, prediction: positives[i]))
+        }
+        for i in 0..<negativeCount {
+          sums.add(kernel.terms(label: 0, prediction: negatives[i]))
+        }
+        for i in 0..<softCount {
+          sums.add(kernel.terms(label: softLabels[i], prediction: softValues[i]))
+          sums.softLabels.add(softLabels[i])
         }
         sums.records &+= count
+        sums.positives &+= positiveCount
       }
     }
     if sums.records > 0 {
