@@ -89,6 +89,12 @@ public struct GroupTallies: Sendable {
     if clipped { tallies[i].clipped += 1 }
   }
 
+  /// Calls `body` with every group's tallies (group `g`, column `k` at
+  /// `g · predictionColumns + k`); `body` must not add groups.
+  mutating func withTallies<R>(_ body: (UnsafeMutableBufferPointer<PredictionTally>) -> R) -> R {
+    tallies.withUnsafeMutableBufferPointer { body($0) }
+  }
+
   /// The key of group `group`.
   public func key(_ group: Int) -> [UInt8] {
     Array(keyBytes[keyStarts[group]..<keyStarts[group + 1]])

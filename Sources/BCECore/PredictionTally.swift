@@ -54,23 +54,30 @@ public struct PredictionTally: Sendable {
 
   /// Adds one record's terms. A record of weight 0 is only counted (never 0·∞).
   mutating func add(weight: Double, label: Double, probability: Double, loss: Double) {
-    count &+= 1
     if weight == 1 {
-      unitWeights &+= 1
-      if label == 1 {
-        unitPositives &+= 1
-      } else if label != 0 {
-        otherLabels.add(label)
-      }
-      lossSum.add(loss)
-      predictionSum.add(probability)
+      addUnitWeight(label: label, probability: probability, loss: loss)
       return
     }
+    count &+= 1
     if weight == 0 { return }
     otherWeights.add(weight)
     lossSum.add(weight * loss)
     otherLabels.add(weight * label)
     predictionSum.add(weight * probability)
+  }
+
+  /// ``add(weight:label:probability:loss:)`` for a record of weight 1.
+  @inline(__always)
+  mutating func addUnitWeight(label: Double, probability: Double, loss: Double) {
+    count &+= 1
+    unitWeights &+= 1
+    if label == 1 {
+      unitPositives &+= 1
+    } else if label != 0 {
+      otherLabels.add(label)
+    }
+    lossSum.add(loss)
+    predictionSum.add(probability)
   }
 
   /// Adds the records that the CSV fast path summed, all of weight 1.

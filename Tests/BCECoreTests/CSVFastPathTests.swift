@@ -339,3 +339,36 @@ func aDelimiterThatCanBePartOfANumberTurnsTheFastPathOff(delimiter: String) {
   #expect(CSVFastPlan(layout: plain, rules: tokens, delimiter: UInt8(ascii: ",")) == nil)
   #expect(CSVFastPlan(layout: plain, rules: rules, delimiter: UInt8(ascii: ",")) != nil)
 }
+
+// MARK: RecentGroups
+
+@Test func recentGroupsFindTheTablesGroupForEveryKey() {
+  // Keys of 0–20 bytes drawn from a few letters and NUL, so that many share a prefix, differ
+  // only past byte 8, or differ only in a trailing NUL (which the zero padding must not hide).
+  var random = SplitMix64(seed: 0x6_0095)
+  var table = GroupTallies(predictionColumns: 1)
+  var reference = GroupTallies(predictionColumns: 1)
+  var recent = RecentGroups()
+  let alphabet: [UInt8] = [0, UInt8(ascii: "a"), UInt8(ascii: "b")]
+  var keys: [[UInt8]] = [[], [0], [UInt8(ascii: "a")], [UInt8(ascii: "a"), 0]]
+  for _ in 0..<60 {
+    let count = Int(random.next() % 21)
+    keys.append((0..<count).map { _ in alphabet[Int(random.next() % 3)] })
+  }
+  for round in 0..<20_000 {
+    // Mostly a few hot keys, so the four entries hit; sometimes any key, so they churn.
+    let key = keys[Int(random.next() % (round % 3 == 0 ? UInt64(keys.count) : 5))]
+    // Bytes after the key, readable or not: the reader may look past the key's end.
+    let tail = Int(random.next() % 24)
+    var bytes = key + (0..<tail).map { _ in alphabet[Int(random.next() % 3)] }
+    bytes.append(0)
+    let g = bytes.withUnsafeBufferPointer {
+      recent.group($0.baseAddress!, count: key.count, readable: key.count + tail, in: &table)
+    }
+    let expected = bytes.withUnsafeBufferPointer {
+      reference.group(forKey: $0.baseAddress!, count: key.count)
+    }
+    #expect(g == expected, "key \(key)")
+  }
+  #expect(table.count == reference.count)
+}
