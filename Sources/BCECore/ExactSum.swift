@@ -143,9 +143,13 @@ public struct ExactSum: Sendable {
   /// Both parts as one ``WideSum``.
   var wideValue: WideSum {
     var sum = wide?.sum ?? WideSum()
+    // One carry propagation before and one after, rather than two per limb: after the first,
+    // every limb is below 2³², and each window limb (below 2⁶² + 2⁴⁰) goes to a limb of its own.
+    sum.normalize()
     for i in 0..<ExactSum.windowLimbs {
-      sum.addToLimb(ExactSum.windowBase + i, window[unchecked: i])
+      sum.limbs[unchecked: ExactSum.windowBase + i] &+= window[unchecked: i]
     }
+    sum.normalize()
     return sum
   }
 
