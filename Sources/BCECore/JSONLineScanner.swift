@@ -122,6 +122,21 @@ enum JSONLineScanner {
     return out
   }
 
+  /// The bytes of `word` (loaded little-endian) that end a run of plain string content — a
+  /// quote, a backslash, or a control character (below 0x20) — flagged by their high bit.
+  /// Only the lowest flag is exact (SWAR: a borrow can flag bytes after a flagged one), and
+  /// that is the one the caller uses.
+  @inline(__always)
+  static func specialStringBytes(_ word: UInt64) -> UInt64 {
+    let ones: UInt64 = 0x0101_0101_0101_0101
+    let highs: UInt64 = 0x8080_8080_8080_8080
+    let quotes = word ^ (ones &* UInt64(UInt8(ascii: "\"")))
+    let backslashes = word ^ (ones &* UInt64(UInt8(ascii: "\\")))
+    return
+      ((quotes &- ones) & ~quotes | (backslashes &- ones) & ~backslashes
+      | (word &- ones &* 0x20) & ~word) & highs
+  }
+
   /// A position in one line, with the validating skips of JSON's grammar.
   struct Cursor {
     let bytes: UnsafeBufferPointer<UInt8>
@@ -168,6 +183,18 @@ enum JSONLineScanner {
       position += 1
       var escaped = false
       while position < end {
+        // Eight bytes at a time up to the next one that needs a look.
+        while position &+ 8 <= end {
+          let word = UnsafeRawPointer(bytes.baseAddress! + position).loadUnaligned(
+            as: UInt64.self)
+          let special = JSONLineScanner.specialStringBytes(word)
+          if special != 0 {
+            position &+= special.trailingZeroBitCount &>> 3
+            break
+          }
+          position &+= 8
+        }
+        guard position < end else { break }
         let c = bytes[position]
         if c == UInt8(ascii: "\"") {
           position += 1
@@ -243,12 +270,15 @@ enum JSONLineScanner {
     mutating func skipNumber() -> Bool {
       if take(UInt8(ascii: "-")) && peek == UInt8(ascii: "I") { return skipWord("Infinity") }
       func digits() -> Int {
-        var n = 0
-        while let c = peek, c >= UInt8(ascii: "0"), c <= UInt8(ascii: "9") {
-          position += 1
-          n += 1
+        let first = position
+        while position &+ 8 <= end {
+          let count = DecimalParser.leadingDigitCount(
+            UnsafeRawPointer(bytes.baseAddress! + position).loadUnaligned(as: UInt64.self))
+          position &+= count
+          if count < 8 { return position &- first }
         }
-        return n
+        while position < end && bytes[position] &- UInt8(ascii: "0") <= 9 { position &+= 1 }
+        return position &- first
       }
       if take(UInt8(ascii: "0")) {
         if let c = peek, c >= UInt8(ascii: "0"), c <= UInt8(ascii: "9") { return false }

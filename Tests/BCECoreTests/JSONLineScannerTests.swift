@@ -384,3 +384,41 @@ struct JSONLineScannerTests {
     #expect(decoded("\\ud83d") == Array("\u{FFFD}".utf8))
   }
 }
+
+// MARK: Strings and numbers read eight bytes at a time
+
+@Test func aSpecialByteIsSeenAtEveryOffsetOfAString() {
+  // The string scan skips eight plain bytes at a time: put each kind of byte that ends a
+  // run at every offset, near the line's end too, and expect the byte-by-byte verdict.
+  for offset in 0..<20 {
+    let before = String(repeating: "a", count: offset)
+    for after in ["", "b", "bcdefghijklmnop"] {
+      let escaped = scan("{\"k\":\"\(before)\\\"\(after)\"}", keys: ["k"])
+      #expect(escaped.isValid && escaped.text(0) == before + "\\\"" + after)
+      #expect(escaped.kind(0) == .jsonString(hasEscapes: true))
+      let unicode = scan("{\"k\":\"\(before)\\u00e9\(after)\"}", keys: ["k"])
+      #expect(unicode.isValid && unicode.kind(0) == .jsonString(hasEscapes: true))
+      let plain = scan("{\"k\":\"\(before)\(after)\"}", keys: ["k"])
+      #expect(plain.isValid && plain.text(0) == before + after)
+      #expect(plain.kind(0) == .jsonString(hasEscapes: false))
+      let control = scan(Array("{\"k\":\"\(before)".utf8) + [0x01] + Array("\(after)\"}".utf8))
+      #expect(
+        control.problem
+          == "invalid JSON at column \(7 + offset): a control character in a string")
+      let open = scan("{\"k\":\"\(before)\(after)")
+      #expect(open.problem == "invalid JSON: a string is not closed before the end of the line")
+    }
+  }
+}
+
+@Test func numbersOfEveryLengthAreDelimited() {
+  for length in 1..<26 {
+    let digits = String((0..<length).map { Character(String(($0 % 9) + 1)) })
+    for number in [digits, "-" + digits, "0." + digits, digits + "e12", digits + ".5E-3"] {
+      let line = scan("{\"k\":\(number),\"z\":1}", keys: ["k"])
+      #expect(line.isValid && line.text(0) == number, "\(number)")
+    }
+    #expect(!scan("{\"k\":\(digits).}").isValid)
+    #expect(!scan("{\"k\":\(digits)e}").isValid)
+  }
+}
