@@ -143,11 +143,7 @@ extension RecordEvaluator {
     predictions: UnsafeMutableBufferPointer<Double>, kernel: Kernel, tally: inout Tally,
     lines: inout Int
   ) -> Int {
-    let n = bytes.count
     var p = position
-    var label = 0.0
-    var weight = 1.0
-    var groupSpan = FieldSpan.text(0, 0)
     var sums = UnitWeightedSums()
     // Two passes per batch of records: read the fields of up to `batch` records, then add
     // their terms. A record's critical path — scan, parse, logarithm, sum — is longer than
@@ -164,23 +160,14 @@ extension RecordEvaluator {
       let softValues = softLabels + batch
       var more = true
       while more {
-        var count = 0
         var positiveCount = 0
         var negativeCount = 0
         var softCount = 0
-        while count < batch {
-          guard p < n,
-            let next = fastCSVFields(
-              bytes, at: p, roles: roles, delimiter: delimiter, delimiterWord: delimiterWord,
-              predictions: predictions, kernel: kernel, label: &label, weight: &weight,
-              groupSpan: &groupSpan, lines: &lines)
-          else {
-            more = false
-            break
-          }
-          p = next
-          count &+= 1
-          let value = predictions[0]
+        let count = readFastBatch(
+          bytes, from: &p, upTo: batch, roles: roles, delimiter: delimiter,
+          delimiterWord: delimiterWord, predictions: predictions, kernel: kernel, more: &more,
+          lines: &lines
+        ) { _, label, value, _ in
           if label == 0 || label == 1 {
             // Written to both; only one count moves.
             positives[positiveCount] = value
@@ -230,9 +217,6 @@ extension RecordEvaluator {
     let n = bytes.count
     let base = bytes.baseAddress!
     var p = position
-    var label = 0.0
-    var weight = 1.0
-    var groupSpan = FieldSpan.text(0, 0)
     var recent = RecentGroups()
     let batch = 64
     withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * batch) { buffer in
@@ -241,25 +225,17 @@ extension RecordEvaluator {
         let values = labels + batch
         var more = true
         while more {
-          var count = 0
-          while count < batch {
-            guard p < n,
-              let next = fastCSVFields(
-                bytes, at: p, roles: roles, delimiter: delimiter, delimiterWord: delimiterWord,
-                predictions: predictions, kernel: kernel, label: &label, weight: &weight,
-                groupSpan: &groupSpan, lines: &lines)
-            else {
-              more = false
-              break
-            }
-            p = next
-            labels[count] = label
-            values[count] = predictions[0]
+          let count = readFastBatch(
+            bytes, from: &p, upTo: batch, roles: roles, delimiter: delimiter,
+            delimiterWord: delimiterWord, predictions: predictions, kernel: kernel, more: &more,
+            lines: &lines
+          ) { i, label, value, groupSpan in
+            labels[i] = label
+            values[i] = value
             // The fast path takes no quoted field, so the key is the field's bytes as they are.
-            groups[count] = recent.group(
+            groups[i] = recent.group(
               base + groupSpan.start, count: groupSpan.count, readable: n &- groupSpan.start,
               in: &tally.groups!)
-            count &+= 1
           }
           tally.records &+= count
           // Sorting by label, as the ungrouped loop does, measured slower here.
@@ -276,6 +252,41 @@ extension RecordEvaluator {
       }
     }
     return p
+  }
+
+  /// Reads up to `batch` records from `position` on the fast path, in the layouts with one
+  /// prediction column and no weight, and calls `record` with each one's index in the batch,
+  /// label, prediction and group field.
+  ///
+  /// - Parameter more: set to `false` when the fast path stopped before `batch` records (at
+  ///   the end of the bytes, or at a record it leaves to the general path).
+  /// - Returns: the number of records read; `position` is moved past them.
+  @inline(__always)
+  func readFastBatch<Kernel: FastLossKernel>(
+    _ bytes: UnsafeBufferPointer<UInt8>, from position: inout Int, upTo batch: Int,
+    roles: UnsafeBufferPointer<FastFieldRole>, delimiter: UInt8, delimiterWord: UInt64,
+    predictions: UnsafeMutableBufferPointer<Double>, kernel: Kernel, more: inout Bool,
+    lines: inout Int, _ record: (Int, Double, Double, FieldSpan) -> Void
+  ) -> Int {
+    var label = 0.0
+    var weight = 1.0
+    var groupSpan = FieldSpan.text(0, 0)
+    var count = 0
+    while count < batch {
+      guard position < bytes.count,
+        let next = fastCSVFields(
+          bytes, at: position, roles: roles, delimiter: delimiter, delimiterWord: delimiterWord,
+          predictions: predictions, kernel: kernel, label: &label, weight: &weight,
+          groupSpan: &groupSpan, lines: &lines)
+      else {
+        more = false
+        break
+      }
+      position = next
+      record(count, label, predictions[0], groupSpan)
+      count &+= 1
+    }
+    return count
   }
 
   /// Reads the needed fields of the record at `position` on the fast path: its label, its
