@@ -232,7 +232,7 @@ enum ReportRenderer {
           }
         }
       }
-      var end = min(Int(written), 63)
+      var end = max(0, min(Int(written), 63))  // vsnprintf is negative only on an error
       let bytes = UnsafeRawBufferPointer(start: buffer.baseAddress!, count: end)
       if trimmingZeros && bytes.contains(UInt8(ascii: ".")) {
         while bytes[end - 1] == UInt8(ascii: "0") { end -= 1 }
