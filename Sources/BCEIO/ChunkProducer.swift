@@ -34,10 +34,11 @@ final class ChunkProducer: Sendable {
   /// handing over each one's chunks and then `.inputEnd` or `.inputFailure` (nothing for an
   /// input cancelled while it was read); ends with `.readerEnd`.
   func run() {
+    let buffers = BGZFReader.Buffers()  // this thread's, passed from input to input
     while let index = schedule.admitNext() {
       var kept = schedule.ceiling
       do throws(BCEError) {
-        try produce(input: index, kept: &kept)
+        try produce(input: index, kept: &kept, buffers: buffers)
         // Cancellation only ever grows: an input not cancelled now was read to its end.
         if !schedule.isCancelled(index) { queue.put(.inputEnd(index)) }
       } catch {
@@ -54,7 +55,10 @@ final class ChunkProducer: Sendable {
   /// - Parameter kept: the credits the input commits (see ``ReaderSchedule``): set to its
   ///   kind's once it is known. Every chunk taken from the pool has been handed over or
   ///   given back when this returns or throws.
-  private func produce(input index: Int, kept: inout Int) throws(BCEError) {
+  /// - Parameter buffers: the BGZF reader's buffers, kept from one input to the next.
+  private func produce(input index: Int, kept: inout Int, buffers: BGZFReader.Buffers)
+    throws(BCEError)
+  {
     let input = inputs[index]
     let raw = try input.open()
     if options.mapFiles, let file = raw as? FileSource, let mapped = file.map(), !mapped.isGzip {
@@ -63,7 +67,8 @@ final class ChunkProducer: Sendable {
       try produce(mapped: mapped, input: index)
       return
     }
-    let decoded = try DecodedInput.open(raw, name: input.name, options: options, pool: pool)
+    let decoded = try DecodedInput.open(
+      raw, name: input.name, options: options, pool: pool, buffers: buffers)
     var blocks = false
     if case .blocks = decoded { blocks = true }
     kept = ReaderSchedule.commitment(mapped: false, blocks: blocks, threads: options.threads)
