@@ -3,15 +3,19 @@ import Synchronization
 
 /// At most `count` chunk buffers, made when first needed; taking one blocks until one is free.
 ///
-/// The pool bounds the pipeline's memory: the reader cannot run further ahead than the
-/// buffers allow, whatever the size of the input.
+/// The pool bounds the pipeline's memory: the readers cannot run further ahead than the
+/// buffers allow, whatever the size of the inputs. The readers share it under the budget
+/// that ``ReaderSchedule`` keeps, which is why they cannot deadlock on it.
 final class BufferPool: Sendable {
+  /// The number of buffers.
+  let count: Int
   /// Buffers given back and not yet taken again.
   private let free = Mutex<[ChunkBuffer]>([])
   private let available: DispatchSemaphore
   private let capacity: Int
 
   init(count: Int, capacity: Int) {
+    self.count = count
     self.capacity = capacity
     // Start at 0 and signal: libdispatch traps when a semaphore is released with a value
     // below its initial one, which would happen if the pool died with buffers taken.

@@ -4,11 +4,11 @@ import BCECore
 /// by one worker, reduced, and returned to the pool.
 ///
 /// Ownership rule (why `@unchecked Sendable` is sound): at any moment exactly one stage owns
-/// a chunk — the reader while it fills it, then the single worker that claims its index in a
-/// batch and writes `summary`, then the reducer. Handoffs go through ``ChunkQueue``,
-/// ``BufferPool`` and the end of `concurrentPerform`, each of which orders the previous
-/// owner's writes before the next owner's reads. Nothing reads a chunk while another stage
-/// writes it.
+/// a chunk — the reader thread while it fills it, then the single worker that claims its
+/// index in a batch and writes `summary`, then the evaluator's thread, which reduces the
+/// summary and gives the chunk back. Handoffs go through ``ChunkQueue``, ``BufferPool`` and
+/// the end of `concurrentPerform`, each of which orders the previous owner's writes before
+/// the next owner's reads. Nothing reads a chunk while another stage writes it.
 final class ChunkBuffer: @unchecked Sendable {
   /// Invariant (unless the chunk is a view of a mapped file, ``mapping``):
   /// `0 ≤ recordsStart ≤ recordsEnd ≤ filled ≤ capacity`; the records to evaluate

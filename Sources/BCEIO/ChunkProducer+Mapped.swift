@@ -51,7 +51,7 @@ extension ChunkProducer {
 
     var first = true
     while start < mapped.count {
-      if cancelled.load(ordering: .relaxed) { return }
+      if schedule.isCancelled(index) { return }
       var end = min(start + options.chunkSize, mapped.count)
       while end < mapped.count {
         if let cut = evaluator.format.lastRecordEnd(in: mapped[start..<end]) {

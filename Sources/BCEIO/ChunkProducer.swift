@@ -1,59 +1,99 @@
 import BCECore
 import Synchronization
 
-/// The reader stage: opens each input in turn, decompresses it, reads its header, and cuts
-/// its bytes into record-aligned chunks for the evaluator.
+/// The reader stage: opens inputs, decompresses them, reads their headers, and cuts their
+/// bytes into record-aligned chunks for the evaluator.
 ///
-/// It runs on its own thread so that reading and inflating overlap with the evaluation of
-/// the chunks it has already handed over.
+/// Each of the reader threads runs ``run()``: it reads one input at a time, the next one
+/// the ``ReaderSchedule`` admits, so that several inputs are read and inflated at the same
+/// time, and reading overlaps with the evaluation of the chunks already handed over.
 final class ChunkProducer: Sendable {
   let inputs: [EvaluationInput]
   let options: EvaluationOptions
   let pool: BufferPool
   let queue: ChunkQueue
-  /// Set by the evaluator when it stops early; the reader then ends at the next chunk.
-  let cancelled = Atomic<Bool>(false)
+  /// Which input a reader reads next, and which are cancelled (a reader stops a cancelled
+  /// input at its next chunk).
+  let schedule: ReaderSchedule
   /// Where the bytes read are counted.
   let progress: EvaluationProgress
 
   init(
     inputs: [EvaluationInput], options: EvaluationOptions, pool: BufferPool, queue: ChunkQueue,
-    progress: EvaluationProgress
+    schedule: ReaderSchedule, progress: EvaluationProgress
   ) {
     self.inputs = inputs
     self.options = options
     self.pool = pool
     self.queue = queue
+    self.schedule = schedule
     self.progress = progress
   }
 
-  /// Reads every input, handing chunks to the queue; ends with `.end` or `.failure`.
+  /// One reader thread: reads the inputs the schedule admits to it, one after another,
+  /// handing over each one's chunks and then `.inputEnd` or `.inputFailure` (nothing for an
+  /// input cancelled while it was read); ends with `.readerEnd`.
   func run() {
-    for index in inputs.indices {
+    let buffers = BGZFReader.Buffers()  // this thread's, passed from input to input
+    while let index = schedule.admitNext() {
+      var kept = schedule.ceiling
       do throws(BCEError) {
-        try produce(input: index)
+        try produce(input: index, kept: &kept, buffers: buffers)
+        // Cancellation only ever grows: an input not cancelled now was read to its end.
+        if !schedule.isCancelled(index) { queue.put(.inputEnd(index)) }
       } catch {
-        queue.put(.failure(error))
-        return
+        queue.put(.inputFailure(index, error))
+        schedule.cancel(from: index + 1)  // what follows a failed input is never reported
       }
-      if cancelled.load(ordering: .relaxed) { break }
+      schedule.finish(input: index, kept: kept)
     }
-    queue.put(.end)
+    queue.put(.readerEnd)
   }
 
-  private func produce(input index: Int) throws(BCEError) {
+  /// Reads input `index` to its end, or until it is cancelled.
+  ///
+  /// - Parameter kept: the credits the input commits (see ``ReaderSchedule``): set to its
+  ///   kind's once it is known. Every chunk taken from the pool has been handed over or
+  ///   given back when this returns or throws.
+  /// - Parameter buffers: the BGZF reader's buffers, kept from one input to the next.
+  private func produce(input index: Int, kept: inout Int, buffers: BGZFReader.Buffers)
+    throws(BCEError)
+  {
     let input = inputs[index]
     let raw = try input.open()
     if options.mapFiles, let file = raw as? FileSource, let mapped = file.map(), !mapped.isGzip {
+      kept = ReaderSchedule.commitment(mapped: true, blocks: false, threads: options.threads)
+      schedule.settle(keeping: kept)
       try produce(mapped: mapped, input: index)
       return
     }
-    let decoded = try DecodedInput.open(raw, name: input.name, options: options, pool: pool)
+    let decoded = try DecodedInput.open(
+      raw, name: input.name, options: options, pool: pool, buffers: buffers)
+    var blocks = false
+    if case .blocks = decoded { blocks = true }
+    kept = ReaderSchedule.commitment(mapped: false, blocks: blocks, threads: options.threads)
+    schedule.settle(keeping: kept)
     var reader = Fill(decoded: decoded, raw: raw, producer: self)
     defer { reader.close() }
-    let format = options.format ?? InputFormat.inferred(fromName: input.name)
-
     var chunk = pool.take()
+    do throws(BCEError) {
+      try produce(from: &reader, input: index, chunk: &chunk)
+    } catch {
+      pool.give(chunk)  // the chunk being filled: the pool is shared with other inputs
+      throw error
+    }
+  }
+
+  /// Reads the header of a decoded input into `chunk`, the first chunk of the input, then
+  /// its records into chunks, handing them over.
+  ///
+  /// - Parameter chunk: the chunk the reader holds; when this throws, the caller gives it
+  ///   back (every other chunk has been handed over or given back).
+  private func produce(from reader: inout Fill, input index: Int, chunk: inout ChunkBuffer)
+    throws(BCEError)
+  {
+    let input = inputs[index]
+    let format = options.format ?? InputFormat.inferred(fromName: input.name)
     chunk.input = index
     chunk.startsInput = true
     try reader.fill(chunk)
@@ -91,7 +131,7 @@ final class ChunkProducer: Sendable {
     chunk.evaluator = evaluator
 
     while true {
-      if cancelled.load(ordering: .relaxed) {
+      if schedule.isCancelled(index) {
         pool.give(chunk)
         return
       }

@@ -2,16 +2,19 @@ import BCECore
 import Dispatch
 import Synchronization
 
-/// What the reader hands to the evaluator, in input order.
+/// What the readers hand to the evaluator. The items about one input come in its order —
+/// its chunks, then `.inputEnd` or `.inputFailure` — but interleaved with other inputs'.
 enum ReaderItem: Sendable {
   case chunk(ChunkBuffer)
-  /// The reader stopped at an error; nothing follows.
-  case failure(BCEError)
-  /// Every input has been read; nothing follows.
-  case end
+  /// Every chunk of the input has been handed over.
+  case inputEnd(Int)
+  /// The reader of the input stopped at an error; no chunk of that input follows.
+  case inputFailure(Int, BCEError)
+  /// A reader thread has no input left to read (or was cancelled); nothing follows from it.
+  case readerEnd
 }
 
-/// The reader-to-evaluator handoff: a FIFO whose consumer takes whatever has arrived.
+/// The readers-to-evaluator handoff: a FIFO whose consumer takes whatever has arrived.
 ///
 /// It needs no capacity limit: the ``BufferPool`` already bounds how many chunks exist.
 final class ChunkQueue: Sendable {

@@ -11,8 +11,11 @@ enum DecodedInput {
   ///
   /// - Throws: a data error when `raw` cannot be read; a usage error when the backend is
   ///   not in this build.
+  /// - Parameter buffers: for a BGZF reader: buffers to use that an earlier one left (see
+  ///   ``BGZFReader/Buffers``).
   static func open(
-    _ raw: any ByteSource, name: String, options: EvaluationOptions, pool: BufferPool
+    _ raw: any ByteSource, name: String, options: EvaluationOptions, pool: BufferPool,
+    buffers: BGZFReader.Buffers? = nil
   ) throws(BCEError) -> DecodedInput {
     // Enough of the first member's header to see a BGZF `BC` subfield: the fixed 12 bytes,
     // then the extra field when there is one.
@@ -36,7 +39,7 @@ enum DecodedInput {
       return .blocks(
         try BGZFReader(
           prefix: prefix, raw: raw, name: name, backend: options.inflate,
-          threads: options.threads, pool: pool, chunkSize: options.chunkSize))
+          threads: options.threads, pool: pool, chunkSize: options.chunkSize, buffers: buffers))
     }
     return .stream(
       try GzipReader(

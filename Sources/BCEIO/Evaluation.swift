@@ -13,13 +13,19 @@ public struct EvaluationOutcome: Sendable {
   public var skippedRecords: [BCEError]
 }
 
-/// Evaluates inputs end to end: a reader thread decompresses and chunks them, batches of
-/// chunks are evaluated with `DispatchQueue.concurrentPerform`, and the chunk tallies are
-/// merged exactly, in input order.
+/// Evaluates inputs end to end: reader threads decompress and chunk them, several inputs at
+/// once, the chunks are evaluated in batches with `DispatchQueue.concurrentPerform` as they
+/// arrive from any input, and the chunk tallies are merged exactly; lines and errors are
+/// reduced in input order.
 ///
-/// Memory is bounded by the chunk pool — 2·threads + 2 chunks — whatever the input size.
+/// Memory is bounded by the chunk pool — 2·threads + 2 chunks, and 2 more for each reader
+/// after the first — whatever the size and the number of the inputs.
 public enum Evaluation {
   /// Evaluates `inputs` as one pooled set of records.
+  ///
+  /// Up to `options.threads` inputs are read at the same time, each by a reader thread of its
+  /// own; the outcome is the same as when they are read one after another: the error
+  /// reported is the first in input order, skipped records are described in input order.
   ///
   /// - Parameter progress: counters that another thread may watch while this runs.
   /// - Throws: a ``BCEError``: a usage error for a column that does not exist; a data error
@@ -31,44 +37,55 @@ public enum Evaluation {
   ) throws(BCEError) -> EvaluationOutcome {
     precondition(options.threads >= 1 && options.chunkSize >= 1, "threads and chunk size ≥ 1")
     let batchLimit = options.threads
-    let pool = BufferPool(count: 2 * batchLimit + 2, capacity: options.chunkSize)
+    let readerCount = max(1, min(options.threads, inputs.count))
+    let pool = BufferPool(
+      count: 2 * batchLimit + 2 + 2 * (readerCount - 1), capacity: options.chunkSize)
     let queue = ChunkQueue()
+    let schedule = ReaderSchedule(inputs: inputs, threads: options.threads, poolCount: pool.count)
     let producer = ChunkProducer(
-      inputs: inputs, options: options, pool: pool, queue: queue, progress: progress)
-    let thread = Thread { producer.run() }
-    thread.name = "bce-reader"
-    thread.start()
+      inputs: inputs, options: options, pool: pool, queue: queue, schedule: schedule,
+      progress: progress)
+    for k in 0..<readerCount {
+      let thread = Thread { producer.run() }
+      thread.name = readerCount == 1 ? "bce-reader" : "bce-reader-\(k)"
+      thread.start()
+    }
 
     let emptyTally = Tally(
       predictionColumns: options.columns.predictions.count,
       grouped: options.columns.group != nil, binCount: options.rules.binCount)
     let workers = WorkerTallies(count: options.threads, empty: emptyTally)
     var reducer = Reducer(inputCount: inputs.count)
-    var finished = false
-    while !finished {
+    var readersRunning = readerCount
+    while !reducer.isComplete {
+      precondition(readersRunning > 0, "every reader ended before every input did")
       let items = queue.take(upTo: batchLimit)
+      // The chunks of an input at or after one that failed are not evaluated: nothing of
+      // them would be reported.
       var chunks: [ChunkBuffer] = []
-      var failure: BCEError? = nil
-      for item in items {
-        switch item {
-        case .chunk(let chunk): chunks.append(chunk)
-        case .failure(let error):
-          failure = error
-          finished = true
-        case .end: finished = true
-        }
+      for case .chunk(let chunk) in items where chunk.input < reducer.failedFrom {
+        chunks.append(chunk)
       }
       evaluate(chunks, threads: options.threads, into: workers)
-      for chunk in chunks {
-        let problem = reducer.reduce(chunk, inputName: inputs[chunk.input].name)
-        pool.give(chunk)
-        if let problem {
-          if !finished { stop(producer, draining: queue, into: pool) }
-          throw problem
+      // Every chunk goes back to the pool now, before the next batch is taken (the readers'
+      // budget counts on it, see `ReaderSchedule`), in the order the chunks arrived: each
+      // input's in file order. Only the small summaries wait for the inputs before theirs.
+      for item in items {
+        switch item {
+        case .chunk(let chunk):
+          reducer.reduce(chunk, inputName: inputs[chunk.input].name)
+          pool.give(chunk)
+        case .inputEnd(let input): reducer.end(input)
+        case .inputFailure(let input, let error): reducer.fail(input, error)
+        case .readerEnd: readersRunning -= 1
         }
       }
       progress.storeRecords(workers.records)
-      if let failure { throw failure }
+      if reducer.failedFrom < .max { schedule.cancel(from: reducer.failedFrom) }
+      if let failure = reducer.failure {
+        stop(schedule, readersRunning: readersRunning, draining: queue, into: pool)
+        throw failure
+      }
     }
 
     let tally = workers.merged()
@@ -130,14 +147,20 @@ public enum Evaluation {
     }
   }
 
-  /// Tells the reader to stop, and returns every chunk it still hands over until it has.
-  static func stop(_ producer: ChunkProducer, draining queue: ChunkQueue, into pool: BufferPool) {
-    producer.cancelled.store(true, ordering: .relaxed)
-    while true {
+  /// Cancels every input, and gives back every chunk the readers still hand over until
+  /// the `readersRunning` readers still running have ended.
+  static func stop(
+    _ schedule: ReaderSchedule, readersRunning: Int, draining queue: ChunkQueue,
+    into pool: BufferPool
+  ) {
+    schedule.cancel(from: 0)
+    var running = readersRunning
+    while running > 0 {
       for item in queue.take(upTo: .max) {
         switch item {
         case .chunk(let chunk): pool.give(chunk)
-        case .failure, .end: return
+        case .readerEnd: running -= 1
+        case .inputEnd, .inputFailure: break
         }
       }
     }
@@ -191,29 +214,93 @@ final class WorkerTallies: @unchecked Sendable {
   }
 }
 
-/// Turns chunk summaries, in input order, into input lines and errors.
+/// Turns chunk summaries into input lines and errors, and picks the error to report and
+/// the skipped records to describe in input order, whatever order the inputs end in.
+///
+/// Line numbers are counted within each input, from its own chunks, which arrive in order;
+/// only the choice between inputs waits for the inputs before. So each input not yet
+/// reduced keeps a few numbers, at most ``RecordRules/describedIssueLimit`` skipped records
+/// and its first error — never its chunks.
 struct Reducer {
+  /// The first skipped records of the inputs before ``next``, in input order.
   private(set) var described: [BCEError] = []
-  /// Line ends already passed in each input.
-  private var lines: [Int]
+  /// The first input that has not ended, or that failed: every input before it ended
+  /// without an error.
+  private(set) var next = 0
+  /// The first input known to have failed (`Int.max`: none); nothing of the inputs after it
+  /// matters any more.
+  private(set) var failedFrom = Int.max
+  private let inputCount: Int
+  /// What is known of the inputs from ``next`` on that have handed over anything.
+  private var pending: [Int: InputState] = [:]
 
-  init(inputCount: Int) {
-    lines = Array(repeating: 0, count: inputCount)
+  /// What is known of one input.
+  private struct InputState {
+    /// Line ends already passed.
+    var lines = 0
+    /// Its first skipped records.
+    var described: [BCEError] = []
+    var failure: BCEError? = nil
+    var ended = false
   }
 
-  /// Accounts for one evaluated chunk, the next in input order.
-  ///
-  /// - Returns: the error to stop with when the chunk stopped at an invalid record.
-  mutating func reduce(_ chunk: ChunkBuffer, inputName: String) -> BCEError? {
+  init(inputCount: Int) {
+    self.inputCount = inputCount
+  }
+
+  /// Whether every input has ended, or the first that has not ended failed.
+  var isComplete: Bool { next == inputCount || failure != nil }
+
+  /// The error to report: that of the first input that has not ended, once known.
+  var failure: BCEError? { pending[next]?.failure }
+
+  /// Accounts for one chunk, the next of its input (one not evaluated must belong to an
+  /// input at or after ``failedFrom``).
+  mutating func reduce(_ chunk: ChunkBuffer, inputName: String) {
+    guard chunk.input < failedFrom else { return }
     let summary = chunk.summary!
-    if chunk.startsInput { lines[chunk.input] = chunk.linesBefore }
-    let firstLine = lines[chunk.input] + 1
+    var state = pending[chunk.input, default: InputState()]
+    if chunk.startsInput { state.lines = chunk.linesBefore }
+    let firstLine = state.lines + 1
     for issue in summary.issues {
       let error = BCEError.record(inputName, line: firstLine + issue.lineOffset, issue.message)
-      if summary.failed { return error }
-      if described.count < RecordRules.describedIssueLimit { described.append(error) }
+      if summary.failed {
+        pending[chunk.input] = state
+        fail(chunk.input, error)
+        return
+      }
+      if state.described.count < RecordRules.describedIssueLimit {
+        state.described.append(error)
+      }
     }
-    lines[chunk.input] += summary.lines
-    return nil
+    state.lines += summary.lines
+    pending[chunk.input] = state
+  }
+
+  /// Every chunk of `input` has been reduced.
+  mutating func end(_ input: Int) {
+    guard input < failedFrom else { return }
+    pending[input, default: InputState()].ended = true
+    advance()
+  }
+
+  /// `input` stopped at `error` (its first).
+  mutating func fail(_ input: Int, _ error: BCEError) {
+    guard input < failedFrom else { return }
+    pending[input, default: InputState()].failure = error
+    failedFrom = input
+    // The inputs after it will never be reported on.
+    pending = pending.filter { $0.key <= input }
+  }
+
+  /// Moves ``next`` past the inputs that have ended, collecting their skipped records.
+  private mutating func advance() {
+    while let state = pending[next], state.ended, state.failure == nil {
+      for error in state.described where described.count < RecordRules.describedIssueLimit {
+        described.append(error)
+      }
+      pending[next] = nil
+      next += 1
+    }
   }
 }

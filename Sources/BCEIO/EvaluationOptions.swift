@@ -26,7 +26,8 @@ public struct EvaluationOptions: Sendable {
   public var hasHeader = true
   public var columns = ColumnSelection()
   public var rules = RecordRules(formula: LossFormula(clipping: .preset(.sklearn)))
-  /// Records are evaluated on this many threads; the reader has one more of its own.
+  /// Records are evaluated on this many threads, and up to this many inputs are read at once,
+  /// each on a reader thread of its own.
   public var threads = 1
   /// The gzip decoder (results are bit-identical with either).
   public var inflate = InflateBackend.zlib

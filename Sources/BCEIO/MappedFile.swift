@@ -55,7 +55,8 @@ final class MappedFile: @unchecked Sendable {
   /// is done, so that resident memory stays at the chunks in flight rather than growing with
   /// the file.
   ///
-  /// Chunks are given back in file order (the reducer takes them in input order), so every
+  /// Chunks are given back in file order (the evaluator gives back each batch's chunks in
+  /// the order they arrived, and one reader hands over a file's chunks in order), so every
   /// page before `end` belongs to a chunk that is done. A fault in a chunk still in flight
   /// also maps cached pages around it — as far as a whole large folio, up to 2 MiB —
   /// possibly behind the pages already dropped; each call drops those again, from 2 MiB

@@ -308,6 +308,31 @@ struct BGZFTests {
     #expect(!read.handedOver)
   }
 
+  @Test("readers that pass their buffers on, one after another, read every byte")
+  func buffersPassedOn() throws {
+    let data = csvLog(records: 3000, seed: 12)
+    let file = bgzf(data, blockSize: 700)
+    let buffers = BGZFReader.Buffers()
+    // Chunk sizes that change the job buffers' size, and readers dropped with jobs in flight.
+    for (k, chunkSize) in [5000, 5000, 100, 5000, 70_000, 100].enumerated() {
+      let pool = BufferPool(count: 5, capacity: chunkSize)
+      let reader = try BGZFReader(
+        prefix: [], raw: MemorySource(file, pieceSize: 3000), name: "r.bgz", backend: .zlib,
+        threads: 3, pool: pool, chunkSize: chunkSize, buffers: buffers)
+      var out: [UInt8] = []
+      while k % 2 == 0 || out.count < data.count / 2, let chunk = try reader.nextChunk() {
+        out += UnsafeRawBufferPointer(
+          start: chunk.storage + chunk.recordsStart, count: chunk.filled - chunk.recordsStart)
+        pool.give(chunk)
+      }
+      if k % 2 == 0 {
+        #expect(out == data, "reader \(k), chunk size \(chunkSize)")
+      } else {
+        #expect(out == Array(data[..<out.count]), "reader \(k), dropped mid-way")
+      }
+    }
+  }
+
   @Test(
     "ISA-L reads BGZF exactly like zlib, errors included",
     .enabled(if: InflateBackend.available.count > 1))
