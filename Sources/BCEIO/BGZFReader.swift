@@ -418,25 +418,12 @@ private final class InflationJob: @unchecked Sendable {
   /// - Returns: whether the member inflated and checked, used exactly its `size` bytes and
   ///   gave exactly its `decodedSize` bytes.
   private func inflate(_ member: BGZFReader.Member, at offset: Int) -> Bool {
-    do throws(BCEError) {
-      try inflater.reset()
-      var consumed = 0
-      var produced = 0
-      while true {
-        // A member that says less than it holds may write past its decodedSize, into the
-        // room of the members after it in the same chunk: it fails below either way.
-        let step = try inflater.inflate(
-          UnsafeRawBufferPointer(
-            start: input.baseAddress! + member.offset + consumed, count: member.size - consumed),
-          into: UnsafeMutableRawBufferPointer(
-            start: chunk.storage + offset + produced, count: chunk.capacity - offset - produced))
-        consumed += step.consumed
-        produced += step.produced
-        if step.memberEnded { return consumed == member.size && produced == member.decodedSize }
-        if step.consumed == 0 && step.produced == 0 { return false }
-      }
-    } catch {
-      return false
-    }
+    // A member that says less than it holds may write past its decodedSize, into the room
+    // of the members after it in the same chunk: it fails below either way.
+    let counts = inflater.inflateWhole(
+      UnsafeRawBufferPointer(start: input.baseAddress! + member.offset, count: member.size),
+      into: UnsafeMutableRawBufferPointer(
+        start: chunk.storage + offset, count: chunk.capacity - offset))
+    return counts?.consumed == member.size && counts?.produced == member.decodedSize
   }
 }

@@ -40,6 +40,29 @@
       return step
     }
 
+    /// The corresponding C call is `isal_inflate_stateless` (gzip header, data and trailer in
+    /// one call). The stateful `isal_inflate` decodes the first 64 KiB of every member into
+    /// its own buffer and copies them out: for BGZF, whose members are at most 64 KiB, that
+    /// is every byte.
+    func inflateWhole(
+      _ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer
+    ) -> (consumed: Int, produced: Int)? {
+      state.pointee.next_in = UnsafeMutablePointer(
+        mutating: input.baseAddress?.assumingMemoryBound(to: UInt8.self))
+      state.pointee.avail_in = UInt32(input.count)
+      state.pointee.next_out = output.baseAddress?.assumingMemoryBound(to: UInt8.self)
+      state.pointee.avail_out = UInt32(output.count)
+      state.pointee.crc_flag = UInt32(IGZIP_GZIP)
+      let status = isal_inflate_stateless(state)
+      let counts = (
+        consumed: input.count - Int(state.pointee.avail_in),
+        produced: output.count - Int(state.pointee.avail_out)
+      )
+      state.pointee.next_in = nil
+      state.pointee.next_out = nil
+      return status == ISAL_DECOMP_OK ? counts : nil
+    }
+
     /// The corresponding C call is `isal_inflate_reset`.
     func reset() throws(BCEError) {
       isal_inflate_reset(state)

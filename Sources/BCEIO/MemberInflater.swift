@@ -38,6 +38,16 @@ protocol MemberInflater: AnyObject {
 
   /// Starts over for the next member.
   func reset() throws(BCEError)
+
+  /// Inflates one whole member at once: `input` holds all of it, `output` has room for all
+  /// of its bytes. Checks what ``inflate(_:into:)`` checks, but keeps no history for a next
+  /// call, so the decoder writes straight into `output` and copies nothing (zlib's window,
+  /// ISA-L's 64 KiB staging buffer). Needs no ``reset()`` before or after.
+  ///
+  /// - Returns: the bytes consumed and produced, or `nil` when the member did not inflate
+  ///   and check completely within `input` and `output`.
+  func inflateWhole(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer)
+    -> (consumed: Int, produced: Int)?
 }
 
 extension InflateBackend {

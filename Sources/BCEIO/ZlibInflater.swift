@@ -54,6 +54,28 @@ final class ZlibInflater: MemberInflater {
     }
   }
 
+  /// The corresponding C calls are `inflateReset` and `inflate(stream, Z_FINISH)`: when a
+  /// member completes within one call with `Z_FINISH`, zlib skips copying the last 32 KiB
+  /// of the output into its window, which `Z_NO_FLUSH` does after every call.
+  func inflateWhole(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer)
+    -> (consumed: Int, produced: Int)?
+  {
+    guard inflateReset(stream) == Z_OK else { return nil }
+    stream.pointee.next_in = UnsafeMutablePointer(
+      mutating: input.baseAddress?.assumingMemoryBound(to: Bytef.self))
+    stream.pointee.avail_in = uInt(input.count)
+    stream.pointee.next_out = output.baseAddress?.assumingMemoryBound(to: Bytef.self)
+    stream.pointee.avail_out = uInt(output.count)
+    let status = CZlib.inflate(stream, Z_FINISH)
+    let counts = (
+      consumed: input.count - Int(stream.pointee.avail_in),
+      produced: output.count - Int(stream.pointee.avail_out)
+    )
+    stream.pointee.next_in = nil
+    stream.pointee.next_out = nil
+    return status == Z_STREAM_END ? counts : nil
+  }
+
   /// The corresponding C call is `inflateReset`.
   func reset() throws(BCEError) {
     let status = inflateReset(stream)

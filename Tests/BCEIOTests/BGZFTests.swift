@@ -334,6 +334,54 @@ struct BGZFTests {
   }
 
   @Test(
+    "a whole member inflates in one call, and anything short or corrupt is refused",
+    arguments: InflateBackend.available)
+  func inflateWhole(backend: InflateBackend) throws {
+    let data = csvLog(records: 4000, seed: 12)
+    try #require(data.count > 60000)
+    for member in [
+      bgzfBlock(Array(data[..<60000])), gzipMember(Array(data[..<5000])),
+      bgzfBlock([]), gzipMember(Array(data[..<5000]), level: 0),
+    ] {
+      let decoded = Int(member[member.count - 4]) | Int(member[member.count - 3]) << 8
+      let expected = Array(data[..<decoded])
+      let inflater = try backend.makeInflater(name: "m.gz")
+      /// Inflates `input` into `room` bytes; the output bytes when the call succeeded.
+      func run(_ input: [UInt8], room: Int) -> (consumed: Int, output: [UInt8])? {
+        var output = [UInt8](repeating: 0xAA, count: room + 1)
+        let counts = input.withUnsafeBytes { source in
+          output.withUnsafeMutableBytes { target in
+            inflater.inflateWhole(
+              source, into: UnsafeMutableRawBufferPointer(rebasing: target[..<room]))
+          }
+        }
+        #expect(output[room] == 0xAA, "\(backend): wrote past its room")
+        return counts.map { ($0.consumed, Array(output[..<$0.produced])) }
+      }
+      // Twice with the same inflater: no state is left over from the first call.
+      for _ in 0..<2 {
+        let whole = run(member, room: decoded + 100)
+        #expect(whole?.consumed == member.count && whole?.output == expected, "\(backend)")
+      }
+      // Another member after it in the input is not read.
+      let two = run(member + member, room: 2 * decoded + 100)
+      #expect(two?.consumed == member.count && two?.output == expected, "\(backend)")
+      #expect(run(Array(member.dropLast()), room: decoded + 100) == nil, "\(backend): cut")
+      #expect(run(Array(member.prefix(20)), room: decoded + 100) == nil, "\(backend): cut")
+      if decoded > 0 {
+        #expect(run(member, room: decoded - 1) == nil, "\(backend): no room")
+      }
+      for trailerByte in [8, 1] {  // the CRC-32, then ISIZE
+        var bad = member
+        bad[bad.count - trailerByte] ^= 0x01
+        #expect(run(bad, room: decoded + 100) == nil, "\(backend): trailer byte \(trailerByte)")
+      }
+      // The inflater still reads the good member afterwards.
+      #expect(run(member, room: decoded)?.output == expected, "\(backend): after errors")
+    }
+  }
+
+  @Test(
     "ISA-L reads BGZF exactly like zlib, errors included",
     .enabled(if: InflateBackend.available.count > 1))
   func isalAgreesWithZlib() throws {
