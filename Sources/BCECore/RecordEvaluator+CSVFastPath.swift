@@ -62,15 +62,24 @@ struct UnitWeightedSums {
   var clipped = 0
   /// Σ y over labels other than 0 and 1.
   var softLabels = ExactSum()
+  /// The losses and probabilities: complete only after ``flush()``.
   var loss = ExactSum()
   var probability = ExactSum()
+  private var fixedLoss = FixedPointSum()
+  private var fixedProbability = FixedPointSum()
 
   /// Adds one record's terms (but not its label).
   @inline(__always)
   mutating func add(_ terms: (loss: Double, probability: Double, clipped: Bool)) {
     clipped &+= terms.clipped ? 1 : 0
-    loss.add(terms.loss)
-    probability.add(terms.probability)
+    fixedLoss.add(terms.loss, spillingInto: &loss)
+    fixedProbability.add(terms.probability, spillingInto: &probability)
+  }
+
+  /// Moves the fixed-point sums into ``loss`` and ``probability``.
+  mutating func flush() {
+    fixedLoss.flush(into: &loss)
+    fixedProbability.flush(into: &probability)
   }
 }
 
@@ -196,6 +205,7 @@ extension RecordEvaluator {
       }
     }
     if sums.records > 0 {
+      sums.flush()
       tally.records &+= sums.records
       tally.predictions[0].addUnitWeighted(sums)
     }
