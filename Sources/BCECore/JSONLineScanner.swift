@@ -37,8 +37,20 @@ enum JSONLineScanner {
         guard scanner.take(UInt8(ascii: ":")) else { return scanner.failure("':'") }
         scanner.skipWhitespace()
         let valueStart = scanner.position
-        guard let kind = scanner.skipValue() else {
-          return scanner.problem ?? scanner.failure("a value")
+        // The common kinds here, the others (and the errors) in `skipValue`.
+        let kind: FieldSpan.Kind
+        let first = scanner.peek ?? 0
+        if first == UInt8(ascii: "\""), let escaped = scanner.skipString() {
+          kind = .jsonString(hasEscapes: escaped)
+        } else if first &- UInt8(ascii: "0") <= 9, scanner.skipNumber() {
+          kind = .jsonNumber
+        } else {
+          scanner.position = valueStart
+          scanner.problem = nil
+          guard let other = scanner.skipValue() else {
+            return scanner.problem ?? scanner.failure("a value")
+          }
+          kind = other
         }
         var value = FieldSpan(start: valueStart, end: scanner.position, kind: kind)
         if case .jsonString = kind {  // the content, between the quotes
@@ -61,6 +73,7 @@ enum JSONLineScanner {
   }
 
   /// Whether the key `bytes[start..<end]` (escapes undecoded) is `wanted`.
+  @inline(__always)
   static func keyMatches(
     _ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, escaped: Bool,
     _ wanted: [UInt8]
@@ -179,6 +192,7 @@ enum JSONLineScanner {
     /// Skips a string starting at its opening quote.
     ///
     /// - Returns: whether it holds escapes, or `nil` if it is invalid.
+    @inline(__always)
     mutating func skipString() -> Bool? {
       position += 1
       var escaped = false
@@ -267,8 +281,10 @@ enum JSONLineScanner {
 
     /// Skips a number in JSON's grammar: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`,
     /// or `-Infinity`.
+    @inline(__always)
     mutating func skipNumber() -> Bool {
       if take(UInt8(ascii: "-")) && peek == UInt8(ascii: "I") { return skipWord("Infinity") }
+      @inline(__always)
       func digits() -> Int {
         let first = position
         while position &+ 8 <= end {

@@ -125,6 +125,9 @@ public struct RecordEvaluator: Sendable {
   /// How the fast path reads CSV records of the common shape; `nil` for JSON Lines and for
   /// layouts only the general path reads.
   let fastPlan: CSVFastPlan?
+  /// JSON Lines in the plainest layout — numeric labels, one prediction, no weight, no
+  /// group, no bins — whose common records skip the general path's tally code.
+  let jsonShortcut: Bool
 
   public init(format: RecordFormat, layout: ColumnLayout, rules: RecordRules) {
     self.init(format: format, layout: layout, rules: rules, fastPath: true)
@@ -137,8 +140,16 @@ public struct RecordEvaluator: Sendable {
     case .jsonLines(let keys):
       precondition(keys.count == layout.fieldsNeeded, "one key per layout position")
       fastPlan = nil
+      var plain = layout.predictions.count == 1 && layout.weight == nil && layout.group == nil
+      plain = plain && rules.binCount == 0
+      if case .numeric = rules.labels {
+        jsonShortcut = fastPath && plain
+      } else {
+        jsonShortcut = false
+      }
     case .csv(let delimiter):
       fastPlan = fastPath ? CSVFastPlan(layout: layout, rules: rules, delimiter: delimiter) : nil
+      jsonShortcut = false
     }
     self.format = format
     self.layout = layout

@@ -454,3 +454,91 @@ struct JSONLinesEvaluatorTests {
     }
   }
 }
+
+// MARK: The shortcut of the plainest layout
+
+/// A chunk of JSON Lines records, mostly of the shortcut's shape, with odd ones among them:
+/// labels and predictions it leaves to the general path, invalid values, invalid JSON,
+/// missing keys, blank lines, a last line without its line end.
+private func randomJSONChunk(records: Int, oddOneIn: Int, _ random: inout SplitMix64) -> [UInt8] {
+  let oddLabels = ["true", "false", "\"1\"", "\"0\"", "0.25", "1.0", "2", "-1", "null", "\"yes\""]
+  let oddPredictions = [
+    "1", "0", "0.5e0", "1e-3", "0.0", "\"0.5\"", "1.5", "-0.1", "0.99999999999999999999999",
+    "0.1234567890123456789", "NaN", "Infinity", "null", "[0.5]", "0.00000000001", "1.0",
+  ]
+  var text = ""
+  for i in 0..<records {
+    let odd = random.next() % UInt64(oddOneIn) == 0
+    var label = random.next() % 2 == 0 ? "0" : "1"
+    let digits = 1 + Int(random.next() % 19)
+    var prediction =
+      "0." + String((0..<digits).map { _ in Character(String(random.next() % 10)) })
+    var line: String
+    if odd {
+      switch random.next() % 6 {
+      case 0: label = oddLabels[Int(random.next() % UInt64(oddLabels.count))]
+      case 1: prediction = oddPredictions[Int(random.next() % UInt64(oddPredictions.count))]
+      case 2: prediction = "0.5,"  // invalid JSON
+      case 3: prediction = "0.5, \"pred\": 0.25"  // a key twice: the last one counts
+      default: break
+      }
+      switch random.next() % 4 {
+      case 0: line = "{\"pred\": \(prediction)}"  // no label
+      case 1: line = "  "
+      default:
+        line = "{\"id\": \(i), \"label\": \(label), \"note\": \"a\\\"b\", \"pred\": \(prediction)}"
+      }
+    } else {
+      line =
+        "{\"id\": \(i), \"model\": \"m\(i % 3)\", \"label\": \(label), \"pred\": \(prediction)}"
+    }
+    text += line + (i == records - 1 && random.next() % 2 == 0 ? "" : "\n")
+  }
+  return Array(text.utf8)
+}
+
+@Test func theJSONShortcutGivesTheGeneralPathsResultsOnRandomChunks() throws {
+  var random = SplitMix64(seed: 0x15_0A11)
+  var shortcutRecords = 0
+  for round in 0..<1500 {
+    let long = round % 5 == 0
+    let chunk = randomJSONChunk(
+      records: long ? 100 + Int(random.next() % 300) : 1 + Int(random.next() % 40),
+      oddOneIn: long ? 100 : 4, &random)
+    var rules = RecordRules(
+      formula: round % 3 == 0 ? LossFormula(clipping: .preset(.spark)) : sklearn)
+    rules.skipInvalid = round % 2 == 0
+    let (layout, keys) = try plain.resolveKeys(input: "in.jsonl")
+    let fast = RecordEvaluator(
+      format: .jsonLines(keys: keys), layout: layout, rules: rules, fastPath: true)
+    let general = RecordEvaluator(
+      format: .jsonLines(keys: keys), layout: layout, rules: rules, fastPath: false)
+    #expect(fast.jsonShortcut && !general.jsonShortcut)
+    let a = chunk.withUnsafeBytes { fast.evaluate($0) }
+    let b = chunk.withUnsafeBytes { general.evaluate($0) }
+    let text = String(decoding: chunk, as: UTF8.self)
+    #expect(a.tally == b.tally, "round \(round): \(text.debugDescription)")
+    #expect(a.lines == b.lines, "round \(round)")
+    #expect(a.issues == b.issues, "round \(round)")
+    #expect(a.failed == b.failed, "round \(round)")
+    shortcutRecords += a.tally.records
+  }
+  #expect(shortcutRecords > 50_000)
+}
+
+@Test func theJSONShortcutIsOnlyForThePlainestLayout() throws {
+  let rules = RecordRules(formula: sklearn)
+  let (plainLayout, plainKeys) = try plain.resolveKeys(input: "in.jsonl")
+  #expect(
+    RecordEvaluator(format: .jsonLines(keys: plainKeys), layout: plainLayout, rules: rules)
+      .jsonShortcut)
+  let (weightedLayout, weightedKeys) = try weighted.resolveKeys(input: "in.jsonl")
+  #expect(
+    !RecordEvaluator(format: .jsonLines(keys: weightedKeys), layout: weightedLayout, rules: rules)
+      .jsonShortcut)
+  var tokens = rules
+  tokens.labels = .tokens(negative: Array("no".utf8), positive: Array("yes".utf8))
+  #expect(
+    !RecordEvaluator(format: .jsonLines(keys: plainKeys), layout: plainLayout, rules: tokens)
+      .jsonShortcut)
+}
