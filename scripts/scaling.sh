@@ -13,7 +13,9 @@
 #   - the 50 MB record against the same file without it;
 #   - --threads 1 against --threads 2 on 5M plain rows (data/scale-5000000.csv), and
 #     --threads 1 with -g model: the per-core parse rate (MB/s) that BENCHMARKS.md's
-#     per-stage model uses.
+#     per-stage model uses;
+#   - the same 5M rows as JSON Lines (data/scale-5000000.jsonl, the same values as
+#     `{"request_id": …, "model": "…", "label": 0, "score": …}`), --threads 1.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ROWS=${1:-2000000}
@@ -27,11 +29,24 @@ mkdir -p data
 g100k=data/scale-$ROWS-g100k.csv
 g10k=data/scale-$ROWS-g10k.csv
 plain=data/scale-5000000.csv
+jsonl=data/scale-5000000.jsonl
 long=data/scale-longrecord.csv
 short=data/scale-shortrecords.csv
 [[ -s $g100k ]] || python3 scripts/gen_predictions.py --rows "$ROWS" --groups 100000 -o "$g100k" 2>/dev/null
 [[ -s $plain ]] || python3 scripts/gen_predictions.py --rows 5000000 -o "$plain" 2>/dev/null
 [[ -s $g10k ]] || python3 scripts/gen_predictions.py --rows "$ROWS" --groups 10000 -o "$g10k" 2>/dev/null
+if [[ ! -s $jsonl ]]; then
+  python3 - "$plain" "$jsonl" <<'PY'
+import sys
+source, target = sys.argv[1:]
+with open(source) as f, open(target + ".part", "w") as out:
+    f.readline()  # request_id,model,label,score
+    for line in f:
+        request, model, label, score = line.rstrip("\n").split(",")
+        out.write(f'{{"request_id": {request}, "model": "{model}", "label": {label}, "score": {score}}}\n')
+PY
+  mv "$jsonl.part" "$jsonl"
+fi
 if [[ ! -s $long ]]; then
   python3 - "$long" "$short" <<'PY'
 import sys
@@ -67,5 +82,7 @@ measure "5M plain rows, --threads 1" -p score --output json --threads 1 "$plain"
 measure "5M plain rows, --threads 2" -p score --output json --threads 2 "$plain"
 measure "5M plain rows, -g model, --threads 1" -p score -g model --output json --threads 1 "$plain"
 echo "5M plain rows: $(stat -c %s "$plain") bytes (MB/s per core = bytes / 10^6 / the --threads 1 time)"
+measure "5M rows as JSON Lines, --threads 1" -p score --output json --threads 1 "$jsonl"
+echo "5M rows as JSON Lines: $(stat -c %s "$jsonl") bytes"
 measure "200k short records" --output json "$short"
 measure "the same around one 50 MB record" --output json "$long"

@@ -12,6 +12,11 @@ static inline int bce_inflate_init_gzip(z_streamp strm) {
   return inflateInit2(strm, 15 + 16);
 }
 
+/// inflateInit2 for raw deflate data (windowBits −15: no header, no trailer, no check).
+static inline int bce_inflate_init_raw(z_streamp strm) {
+  return inflateInit2(strm, -15);
+}
+
 /// deflateInit2 writing one gzip member at the given level (for tests and fixtures).
 static inline int bce_deflate_init_gzip(z_streamp strm, int level) {
   return deflateInit2(strm, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);

@@ -339,9 +339,23 @@ struct BGZFTests {
   func inflateWhole(backend: InflateBackend) throws {
     let data = csvLog(records: 4000, seed: 12)
     try #require(data.count > 60000)
+    /// A member of `bytes` whose header has FCOMMENT, and FHCRC (with its header CRC) when
+    /// `headerCRC`: zlib's inflater reads the one raw, the other in gzip mode.
+    func withComment(_ bytes: [UInt8], headerCRC: Bool) -> [UInt8] {
+      let plain = gzipMember(bytes)
+      var header: [UInt8] = [0x1F, 0x8B, 8, headerCRC ? 0x12 : 0x10] + plain[4..<10]
+      header += Array("a comment".utf8) + [0]
+      if headerCRC {
+        let crc = header.withUnsafeBytes { CRC32.update(0, $0) }
+        header += [UInt8(truncatingIfNeeded: crc), UInt8(truncatingIfNeeded: crc >> 8)]
+      }
+      return header + plain[10...]
+    }
     for member in [
       bgzfBlock(Array(data[..<60000])), gzipMember(Array(data[..<5000])),
       bgzfBlock([]), gzipMember(Array(data[..<5000]), level: 0),
+      withComment(Array(data[..<3000]), headerCRC: false),
+      withComment(Array(data[..<3000]), headerCRC: true),
     ] {
       let decoded = Int(member[member.count - 4]) | Int(member[member.count - 3]) << 8
       let expected = Array(data[..<decoded])
@@ -375,6 +389,14 @@ struct BGZFTests {
         var bad = member
         bad[bad.count - trailerByte] ^= 0x01
         #expect(run(bad, room: decoded + 100) == nil, "\(backend): trailer byte \(trailerByte)")
+      }
+      // zlib's inflater reads all but the FHCRC header itself, and the data raw.
+      let header = member.withUnsafeBytes { ZlibInflater.plainHeaderLength($0) }
+      #expect(header == [0x04: 18, 0x00: 10, 0x10: 20, 0x12: nil][member[3]], "\(member[3])")
+      if member[3] & 0x02 != 0 {  // a wrong header CRC (bytes 20 and 21)
+        var bad = member
+        bad[20] ^= 0x01
+        #expect(run(bad, room: decoded + 100) == nil, "\(backend): header CRC")
       }
       // The inflater still reads the good member afterwards.
       #expect(run(member, room: decoded)?.output == expected, "\(backend): after errors")
