@@ -1,6 +1,7 @@
 import BCECore
 import BCEIO
 import BCETestSupport
+import CZlib
 import Testing
 
 /// Everything a gzip stream decodes to, read `outputSize` bytes at a time from a source that
@@ -28,6 +29,18 @@ private func named(_ member: [UInt8]) -> [UInt8] {
   header[3] |= 0x04 | 0x08 | 0x10
   let extra: [UInt8] = [4, 0, UInt8(ascii: "a"), UInt8(ascii: "b"), 0, 0]
   return header + extra + Array("predictions.csv\0".utf8) + Array("a comment\0".utf8)
+    + member[10...]
+}
+
+/// `named(member)` with FHCRC too: the header's CRC-32, low 16 bits, after its other fields.
+private func withHeaderCRC(_ member: [UInt8]) -> [UInt8] {
+  var full = named(member)
+  full[3] |= 0x02
+  let headerEnd = full.count - (member.count - 10)
+  let crc = full[..<headerEnd].withUnsafeBufferPointer {
+    crc32(0, $0.baseAddress, uInt($0.count))
+  }
+  return Array(full[..<headerEnd]) + [UInt8(crc & 0xFF), UInt8((crc >> 8) & 0xFF)]
     + member[10...]
 }
 
@@ -110,6 +123,38 @@ struct GzipReaderTests {
     let gzip = gzipMember(data)
     for (piece, output) in [(1, 1), (1, 4096), (.max, 1), (3, 2), (256 * 1024 + 1, 1)] {
       #expect(try inflate(gzip, pieceSize: piece, outputSize: output) == data)
+    }
+  }
+
+  @Test("headers with every optional field, FHCRC too, member after member, in any pieces")
+  func everyHeaderField() throws {
+    let a = textBytes(70_000, seed: 31)
+    let b = randomBytes(3000, seed: 32)
+    // zlib reads the first two headers itself and inflates their data raw; the FHCRC one
+    // goes to zlib's gzip mode: each member may take either way, whatever came before.
+    let stream =
+      named(gzipMember(a)) + withHeaderCRC(gzipMember(b)) + gzipMember(a)
+      + withHeaderCRC(gzipMember([]))
+      + named(gzipMember(b))
+    for (piece, output) in [(.max, 4096), (1, 4096), (7, 1), (100_000, 65_536)] {
+      #expect(try inflate(stream, pieceSize: piece, outputSize: output) == a + b + a + b)
+    }
+    var wrong = withHeaderCRC(gzipMember(b))
+    wrong[wrong.count - (gzipMember(b).count - 10) - 1] ^= 0x01
+    #expect(inflateError(wrong)?.message == "corrupt gzip data: header crc mismatch")
+    // A trailer whose CRC-32 or length is wrong, split across one-byte pieces.
+    for (offset, message) in [
+      (8, "CRC-32 mismatch (incorrect data check)"),
+      (1, "length mismatch (incorrect length check)"),
+    ] {
+      var bad = named(gzipMember(a))
+      bad[bad.count - offset] ^= 0x10
+      do throws(BCEError) {
+        _ = try inflate(bad, pieceSize: 1)
+        Issue.record("a wrong trailer passed")
+      } catch {
+        #expect(error.message == "corrupt gzip data: \(message)")
+      }
     }
   }
 
