@@ -69,6 +69,15 @@ public struct PredictionTally: Sendable {
   /// ``add(weight:label:probability:loss:)`` for a record of weight 1.
   @inline(__always)
   mutating func addUnitWeight(label: Double, probability: Double, loss: Double) {
+    addUnitWeightRecord(label: label)
+    lossSum.add(loss)
+    predictionSum.add(probability)
+  }
+
+  /// Counts a record of weight 1 and adds its label, but not its loss and probability
+  /// (which the caller adds to ``lossSum`` and ``predictionSum``).
+  @inline(__always)
+  mutating func addUnitWeightRecord(label: Double) {
     count &+= 1
     unitWeights &+= 1
     if label == 1 {
@@ -76,8 +85,6 @@ public struct PredictionTally: Sendable {
     } else if label != 0 {
       otherLabels.add(label)
     }
-    lossSum.add(loss)
-    predictionSum.add(probability)
   }
 
   /// Adds the records that the CSV fast path summed, all of weight 1.

@@ -229,34 +229,60 @@ extension RecordEvaluator {
     var p = position
     var recent = RecentGroups()
     let batch = 64
-    withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * batch) { buffer in
-      withUnsafeTemporaryAllocation(of: Int.self, capacity: batch) { groups in
-        let labels = buffer.baseAddress!
-        let values = labels + batch
-        var more = true
-        while more {
-          let count = readFastBatch(
-            bytes, from: &p, upTo: batch, roles: roles, delimiter: delimiter,
-            delimiterWord: delimiterWord, predictions: predictions, kernel: kernel, more: &more,
-            lines: &lines
-          ) { i, label, value, groupSpan in
-            labels[i] = label
-            values[i] = value
-            // The fast path takes no quoted field, so the key is the field's bytes as they are.
-            groups[i] = recent.group(
-              base + groupSpan.start, count: groupSpan.count, readable: n &- groupSpan.start,
-              in: &tally.groups!)
-          }
-          tally.records &+= count
-          // Sorting by label, as the ungrouped loop does, measured slower here.
-          tally.groups!.withTallies { tallies in
-            for i in 0..<count {
-              let (loss, probability, clipped) = kernel.terms(
-                label: labels[i], prediction: values[i])
-              tallies[groups[i]].addUnitWeight(
-                label: labels[i], probability: probability, loss: loss)
-              tallies[groups[i]].clipped &+= clipped ? 1 : 0
+    // With at most `slotCount` groups in the table, group g's losses and probabilities are
+    // summed in fixed point (``FixedPointSum``) in slots 2g and 2g + 1, moved into its
+    // tally at the end; with more, each term goes to the group's exact sums at once.
+    let slotCount = 16
+    withUnsafeTemporaryAllocation(of: FixedPointSum.self, capacity: 2 * slotCount) { slots in
+      slots.initialize(repeating: FixedPointSum())
+      var slotsUsed = 0
+      withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * batch) { buffer in
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: batch) { groups in
+          let labels = buffer.baseAddress!
+          let values = labels + batch
+          var more = true
+          while more {
+            let count = readFastBatch(
+              bytes, from: &p, upTo: batch, roles: roles, delimiter: delimiter,
+              delimiterWord: delimiterWord, predictions: predictions, kernel: kernel, more: &more,
+              lines: &lines
+            ) { i, label, value, groupSpan in
+              labels[i] = label
+              values[i] = value
+              // The fast path takes no quoted field, so the key is the field's bytes as they
+              // are.
+              groups[i] = recent.group(
+                base + groupSpan.start, count: groupSpan.count, readable: n &- groupSpan.start,
+                in: &tally.groups!)
             }
+            tally.records &+= count
+            let few = tally.groups!.count <= slotCount
+            if few { slotsUsed = tally.groups!.count }
+            // Sorting by label, as the ungrouped loop does, measured slower here (also with
+            // the slots: 0.54 s against 0.49 s, 5M rows, `-g model`, `--threads 1`).
+            tally.groups!.withTallies { tallies in
+              for i in 0..<count {
+                let g = groups[i]
+                let (loss, probability, clipped) = kernel.terms(
+                  label: labels[i], prediction: values[i])
+                if few {
+                  tallies[g].addUnitWeightRecord(label: labels[i])
+                  slots[2 &* g].add(loss, spillingInto: &tallies[g].lossSum)
+                  slots[2 &* g &+ 1].add(probability, spillingInto: &tallies[g].predictionSum)
+                } else {
+                  tallies[g].addUnitWeight(label: labels[i], probability: probability, loss: loss)
+                }
+                tallies[g].clipped &+= clipped ? 1 : 0
+              }
+            }
+          }
+        }
+      }
+      if slotsUsed > 0 {
+        tally.groups!.withTallies { tallies in
+          for g in 0..<slotsUsed {
+            slots[2 * g].flush(into: &tallies[g].lossSum)
+            slots[2 * g + 1].flush(into: &tallies[g].predictionSum)
           }
         }
       }
