@@ -11,6 +11,8 @@
 #      record: Fuzz/FuzzInput.swift Fuzz/RecordParserFuzz.swift + libBCECore.a
 #      gzip:   Fuzz/FuzzInput.swift Fuzz/GzipReaderFuzz.swift Sources/BCEIO/*.swift
 #              (compiled as module BCEIO, so internal PrefixedSource is visible) + libBCECore.a
+#              + Sources/CCRC32 (compiled by clang with -fsanitize=address, and given the
+#              module map SwiftPM would generate for its header)
 #    all with -parse-as-library -sanitize=fuzzer,address -O -g, from a snapshot of Sources/ in
 #    .build-fuzz/sources/. A binary is rebuilt when its sources (or the flags) changed.
 # 2. Runs libFuzzer on .build-fuzz/corpus/TARGET/ (the working corpus, kept between runs) and
@@ -80,7 +82,7 @@ built() {
 build() {
   mkdir -p "$BUILD/modules" "$BUILD/objects" "$BUILD/sources"
   # A snapshot of the sources (times kept), so that edits made during a build do not break it.
-  for module in BCECore BCEIO CZlib; do
+  for module in BCECore BCEIO CZlib CCRC32; do
     rm -rf "$BUILD/sources/$module.new"
     cp -pR "$ROOT/Sources/$module" "$BUILD/sources/$module.new"
     rm -rf "$BUILD/sources/$module"
@@ -108,12 +110,17 @@ build() {
   local io=("$BUILD"/sources/BCEIO/*.swift)
   if [[ " ${TARGETS[*]} " == *" gzip "* ]] &&
     stale "$BUILD/gzip-fuzz" "$BUILD/libBCECore.a" "${common[@]}" "${io[@]}" \
-      "$ROOT/Fuzz/GzipReaderFuzz.swift" "$BUILD"/sources/CZlib/*; then
+      "$ROOT/Fuzz/GzipReaderFuzz.swift" "$BUILD"/sources/CZlib/* "$BUILD"/sources/CCRC32/*.c \
+      "$BUILD"/sources/CCRC32/include/*; then
     echo "== building gzip-fuzz"
+    # The C target CCRC32, as SwiftPM builds it: its object, and a module map for its header.
+    local crc=$BUILD/sources/CCRC32
+    printf 'module CCRC32 {\n  header "bce_crc32.h"\n  export *\n}\n' > "$crc/include/module.modulemap"
+    clang -O2 -fsanitize=address -I "$crc/include" -c "$crc"/*.c -o "$BUILD/objects/crc32_fold.o"
     (cd "$BUILD/objects" && compile "${FLAGS[@]}" -module-name BCEIO \
-      -I "$BUILD/modules" -I "$BUILD/sources/CZlib" "${common[@]}" \
-      "$ROOT/Fuzz/GzipReaderFuzz.swift" "${io[@]}" "$BUILD/libBCECore.a" -lz \
-      -o "$BUILD/gzip-fuzz")
+      -I "$BUILD/modules" -I "$BUILD/sources/CZlib" -I "$crc/include" "${common[@]}" \
+      "$ROOT/Fuzz/GzipReaderFuzz.swift" "${io[@]}" "$BUILD/objects/crc32_fold.o" \
+      "$BUILD/libBCECore.a" -lz -o "$BUILD/gzip-fuzz")
     built "$BUILD/gzip-fuzz"
   fi
 }
