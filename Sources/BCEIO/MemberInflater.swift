@@ -42,7 +42,8 @@ protocol MemberInflater: AnyObject {
   /// Inflates one whole member at once: `input` holds all of it, `output` has room for all
   /// of its bytes. Checks what ``inflate(_:into:)`` checks, but keeps no history for a next
   /// call, so the decoder writes straight into `output` and copies nothing (zlib's window,
-  /// ISA-L's 64 KiB staging buffer). Needs no ``reset()`` before or after.
+  /// ISA-L's 64 KiB staging buffer). Needs no ``reset()`` before it; a member read with
+  /// ``inflate(_:into:)`` afterwards needs ``reset()`` first, as every new member does.
   ///
   /// - Returns: the bytes consumed and produced, or `nil` when the member did not inflate
   ///   and check completely within `input` and `output`.

@@ -265,6 +265,23 @@ private func randomChunk(
   return Array(text.utf8)
 }
 
+/// Evaluates `chunk` with both evaluators and expects the same tally, lines, issues and
+/// outcome (the differential tests of the CSV fast path and the JSON Lines shortcut).
+///
+/// - Returns: the records of the chunk.
+func expectSameResults(
+  _ fast: RecordEvaluator, _ general: RecordEvaluator, on chunk: [UInt8], round: Int
+) -> Int {
+  let a = chunk.withUnsafeBytes { fast.evaluate($0) }
+  let b = chunk.withUnsafeBytes { general.evaluate($0) }
+  let text = String(decoding: chunk, as: UTF8.self)
+  #expect(a.tally == b.tally, "round \(round): \(text.debugDescription)")
+  #expect(a.lines == b.lines, "round \(round): \(text.debugDescription)")
+  #expect(a.issues == b.issues, "round \(round): \(text.debugDescription)")
+  #expect(a.failed == b.failed, "round \(round): \(text.debugDescription)")
+  return a.tally.records
+}
+
 @Test func theFastPathGivesTheGeneralPathsResultsOnRandomChunks() {
   var random = SplitMix64(seed: 0xFA57_9A7B)
   var fastRecords = 0
@@ -283,14 +300,7 @@ private func randomChunk(
       format: format, layout: shape.layout, rules: shape.rules, fastPath: false)
     #expect(fast.fastPlan != nil)
     #expect(general.fastPlan == nil)
-    let a = chunk.withUnsafeBytes { fast.evaluate($0) }
-    let b = chunk.withUnsafeBytes { general.evaluate($0) }
-    let text = String(decoding: chunk, as: UTF8.self)
-    #expect(a.tally == b.tally, "round \(round): \(text.debugDescription)")
-    #expect(a.lines == b.lines, "round \(round): \(text.debugDescription)")
-    #expect(a.issues == b.issues, "round \(round): \(text.debugDescription)")
-    #expect(a.failed == b.failed, "round \(round): \(text.debugDescription)")
-    fastRecords += a.tally.records
+    fastRecords += expectSameResults(fast, general, on: chunk, round: round)
   }
   #expect(fastRecords > 100_000)
 }
