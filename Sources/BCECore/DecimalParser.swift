@@ -124,10 +124,9 @@ public enum DecimalParser {
         let thirdCount = leadingDigitCount(third)
         if thirdCount > 3 { return nil }
         let sixteen = high &* 100_000_000 &+ eightDigitsValue(second)
+        // Without a branch on `thirdCount`, whose 0…3 vary from record to record.
         significand =
-          thirdCount == 0
-          ? sixteen
-          : sixteen &* smallPowerOfTen(thirdCount) &+ leadingDigitsValue(third, thirdCount)
+          sixteen &* smallPowerOfTen(thirdCount) &+ fewLeadingDigitsValue(third, thirdCount)
         digits = 16 &+ thirdCount
       }
     }
@@ -306,6 +305,17 @@ public enum DecimalParser {
     let t = word ^ 0x3030_3030_3030_3030
     let flagged = ((t &+ 0x7676_7676_7676_7676) | t) & 0x8080_8080_8080_8080
     return flagged.trailingZeroBitCount &>> 3
+  }
+
+  /// The value of the first `count` (0…7) bytes of `word`, which are ASCII digits: 0 for
+  /// none, without a branch.
+  @inline(__always)
+  static func fewLeadingDigitsValue(_ word: UInt64, _ count: Int) -> UInt64 {
+    // As `leadingDigitsValue`, with the shift split in two so that a count of 0 shifts the
+    // word out whole (a single shift by 64 would be taken modulo 64).
+    let padded =
+      (word &<< UInt64(63 &- 8 &* count)) &<< 1 | 0x3030_3030_3030_3030 &>> UInt64(8 &* count)
+    return eightDigitsValue(padded)
   }
 
   /// The value of the first `count` (1…8) bytes of `word`, which are ASCII digits.

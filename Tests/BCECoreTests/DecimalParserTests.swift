@@ -167,3 +167,16 @@ private func randomDecimal(_ rng: inout SplitMix64) -> String {
     }
   }
 }
+
+/// The branch-free tail of the fraction parser: 0 to 7 leading digits of a word, 0 for none,
+/// whatever follows them.
+@Test func fewLeadingDigitsValueReadsNoneToSevenDigits() {
+  for tail in ["x", "9", ",", "\u{0}"] {
+    let text = Array(("1234567" + tail).utf8)
+    let word = text.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
+    for count in 0...7 {
+      let expected = UInt64(count == 0 ? "0" : String(decoding: text[..<count], as: UTF8.self))!
+      #expect(DecimalParser.fewLeadingDigitsValue(word, count) == expected, "\(count) + \(tail)")
+    }
+  }
+}
