@@ -38,8 +38,13 @@ public enum Evaluation {
     precondition(options.threads >= 1 && options.chunkSize >= 1, "threads and chunk size ≥ 1")
     let batchLimit = options.threads
     let readerCount = max(1, min(options.threads, inputs.count))
+    // Two batches and two chunks per reader, and room for a BGZF reader's `threads + 1`
+    // jobs in flight: without it, those jobs held the chunks that the next batch would need,
+    // and inflating waited for each batch to end (with `--threads 2`, 3–4 % more wall time
+    // on the bench's BGZF file).
     let pool = BufferPool(
-      count: 2 * batchLimit + 2 + 2 * (readerCount - 1), capacity: options.chunkSize)
+      count: 2 * batchLimit + 2 + 2 * (readerCount - 1) + options.threads + 1,
+      capacity: options.chunkSize)
     let queue = ChunkQueue()
     let schedule = ReaderSchedule(inputs: inputs, threads: options.threads, poolCount: pool.count)
     let producer = ChunkProducer(
