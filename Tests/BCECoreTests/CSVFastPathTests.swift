@@ -370,7 +370,8 @@ func aDelimiterThatCanBePartOfANumberTurnsTheFastPathOff(delimiter: String) {
     keys.append((0..<count).map { _ in alphabet[Int(random.next() % 3)] })
   }
   for round in 0..<20_000 {
-    // Mostly a few hot keys, so the four entries hit; sometimes any key, so they churn.
+    // Mostly a few hot keys, so their entries hit; sometimes any of the 64 keys, some of
+    // which share an entry of the 64, so entries are replaced.
     let key = keys[Int(random.next() % (round % 3 == 0 ? UInt64(keys.count) : 5))]
     // Bytes after the key, readable or not: the reader may look past the key's end.
     let tail = Int(random.next() % 24)
