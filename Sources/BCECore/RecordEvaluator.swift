@@ -98,10 +98,12 @@ public enum RecordFormat: Sendable, Hashable {
 
   /// The end (one past the `\n`) of the last complete record in `buffer`, which starts at a
   /// record boundary; `nil` when the buffer holds no complete record.
-  public func lastRecordEnd(in buffer: UnsafeRawBufferPointer) -> Int? {
+  ///
+  /// - Parameter quoteFree: the caller knows that `buffer` holds no `"`.
+  public func lastRecordEnd(in buffer: UnsafeRawBufferPointer, quoteFree: Bool = false) -> Int? {
     switch self {
     case .csv(let delimiter):
-      return CSVScanner.lastRecordEnd(in: buffer, delimiter: delimiter)
+      return CSVScanner.lastRecordEnd(in: buffer, delimiter: delimiter, quoteFree: quoteFree)
     case .jsonLines:
       // A JSON string cannot hold a raw line break: every `\n` ends a record.
       var i = buffer.count

@@ -1,6 +1,14 @@
 import BCECore
 import Dispatch
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// The decompressed bytes of a BGZF file (bgzip's output), inflated on several threads
 /// straight into chunks.
 ///
@@ -400,16 +408,27 @@ private final class InflationJob: @unchecked Sendable {
 
   init(input: UnsafeMutableRawBufferPointer) { self.input = input }
 
-  /// Inflates every member into `chunk`, from `reserve` on; signals `done`.
+  /// Inflates every member into `chunk`, from `reserve` on, and sets the chunk's
+  /// ``ChunkBuffer/quoteFree``; signals `done`.
   func run(reserve: Int) {
     var out = reserve
+    // Each member's bytes are looked at for a `"` right after they are inflated, while
+    // they are still in this core's cache: a scan of the whole chunk by the reader (the
+    // CSV record split's) read them again from memory, 1 % of the CPU of a BGZF file.
+    var quoteFree = true
     for (index, member) in members.enumerated() {
       guard inflate(member, at: out) else {
         failure = index
+        quoteFree = false
         break
+      }
+      if quoteFree {
+        quoteFree =
+          memchr(chunk.storage + out, Int32(UInt8(ascii: "\"")), member.decodedSize) == nil
       }
       out += member.decodedSize
     }
+    chunk.quoteFree = quoteFree
     done.signal()
   }
 

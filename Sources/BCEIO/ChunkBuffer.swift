@@ -22,6 +22,10 @@ final class ChunkBuffer: @unchecked Sendable {
   var filled = 0
   var recordsStart = 0
   var recordsEnd = 0
+  /// Known to hold no `"` in `storage[recordsStart..<filled]`: then CSV records end at every
+  /// `\n`, and the reader finds the last one without a scan for quotes. `false` when not
+  /// known.
+  var quoteFree = false
 
   /// Index of the input the records come from.
   var input = 0
@@ -96,6 +100,7 @@ final class ChunkBuffer: @unchecked Sendable {
     recordsEnd = 0
     startsInput = false
     linesBefore = 0
+    quoteFree = false
     evaluator = nil
     summary = nil
   }
@@ -124,6 +129,8 @@ final class ChunkBuffer: @unchecked Sendable {
   func prependTail(of previous: ChunkBuffer) {
     let tail = previous.filled - previous.recordsEnd
     let source = previous.storage + previous.recordsEnd
+    // The tail is part of the bytes `previous.quoteFree` speaks for.
+    quoteFree = quoteFree && (tail == 0 || previous.quoteFree)
     if tail <= recordsStart {
       recordsStart -= tail
       storage.advanced(by: recordsStart).copyMemory(from: source, byteCount: tail)

@@ -141,11 +141,13 @@ final class ChunkProducer: Sendable {
         guard let next = try reader.nextBlock() else { continue }  // then read as a stream
         let pending = UnsafeRawBufferPointer(
           start: chunk.storage + chunk.recordsStart, count: chunk.filled - chunk.recordsStart)
-        guard let end = evaluator.format.lastRecordEnd(in: pending) else {
+        guard let end = evaluator.format.lastRecordEnd(in: pending, quoteFree: chunk.quoteFree)
+        else {
           // One record longer than the chunk: the next block's bytes join it.
           chunk.append(
             UnsafeRawBufferPointer(
               start: next.storage + next.recordsStart, count: next.filled - next.recordsStart))
+          chunk.quoteFree = chunk.quoteFree && next.quoteFree
           pool.give(next)
           continue
         }

@@ -140,6 +140,29 @@ struct BGZFTests {
     }
   }
 
+  @Test("a quoted field with line ends and no other quote, over blocks that hold no quote")
+  func quotedLineEndsOverQuoteFreeBlocks() throws {
+    // The blocks inside the field have line ends and no `"`: a record split that took their
+    // last line end, as it may in a block known to be free of quotes, would cut the field.
+    var text = "id,label,note,pred\n"
+    for i in 0..<300 {
+      let note =
+        i % 100 == 50 ? "\"" + String(repeating: "long,\nline ", count: 900) + "\"" : "plain"
+      text += "\(i),\(i % 2),\(note),0.\(i % 9 + 1)\n"
+    }
+    let data = Array(text.utf8)
+    let plain = try evaluate(data, name: "in.csv").get()
+    #expect(plain.records == 300)
+    for blockSize in [100, 1000, 65_280] {
+      for (chunkSize, threads) in [(500, 2), (3000, 3), (1 << 20, 2)] {
+        let report = try evaluate(
+          bgzf(data, blockSize: blockSize), chunkSize: chunkSize, threads: threads
+        ).get()
+        #expect(report == plain.withIO(of: report), "blocks \(blockSize), chunks \(chunkSize)")
+      }
+    }
+  }
+
   @Test("empty blocks, the EOF block mid-stream, and a file of the EOF block alone")
   func emptyBlocks() throws {
     let data = csvLog(records: 300, seed: 5)
