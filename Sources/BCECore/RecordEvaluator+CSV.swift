@@ -12,12 +12,14 @@ extension RecordEvaluator {
     var lines = 0
     let roles = fastPlan?.roles ?? []
     var fastMisses = 0
+    var recent = RecentGroups()
     roles.withUnsafeBufferPointer { roles in
       while position < n {
         if !roles.isEmpty && fastMisses < 8 {
           let next = evaluateCSVFast(
             bytes, from: position, roles: roles, delimiter: delimiter,
-            delimiterWord: delimiterWord, predictions: predictions, tally: &tally, lines: &lines)
+            delimiterWord: delimiterWord, predictions: predictions, recent: &recent,
+            tally: &tally, lines: &lines)
           // A chunk whose records keep needing the general path stops trying the fast one.
           fastMisses = next == position ? fastMisses + 1 : 0
           position = next

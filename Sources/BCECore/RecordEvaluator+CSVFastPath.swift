@@ -87,12 +87,15 @@ extension RecordEvaluator {
   /// Evaluates records from `position` on the fast path (see ``CSVFastPlan``) for as long
   /// as they have the common shape, adding their terms to `tally`.
   ///
+  /// - Parameter recent: the group keys looked up so far in this chunk (the caller keeps
+  ///   it across calls: a chunk that mixes fast and general records calls this often).
   /// - Returns: the position of the first record the fast path did not take (`bytes.count`
   ///   when it took them all); that record is left to the general path.
   func evaluateCSVFast(
     _ bytes: UnsafeBufferPointer<UInt8>, from position: Int,
     roles: UnsafeBufferPointer<FastFieldRole>, delimiter: UInt8, delimiterWord: UInt64,
-    predictions: UnsafeMutableBufferPointer<Double>, tally: inout Tally, lines: inout Int
+    predictions: UnsafeMutableBufferPointer<Double>, recent: inout RecentGroups,
+    tally: inout Tally, lines: inout Int
   ) -> Int {
     let n = bytes.count
     var p = position
@@ -115,11 +118,13 @@ extension RecordEvaluator {
       if let kernel = rules.formula.clampKernel {
         return evaluateGroupedUnitWeighted(
           bytes, from: p, roles: roles, delimiter: delimiter, delimiterWord: delimiterWord,
-          predictions: predictions, kernel: kernel, tally: &tally, lines: &lines)
+          predictions: predictions, kernel: kernel, recent: &recent, tally: &tally,
+          lines: &lines)
       }
       return evaluateGroupedUnitWeighted(
         bytes, from: p, roles: roles, delimiter: delimiter, delimiterWord: delimiterWord,
-        predictions: predictions, kernel: rules.formula, tally: &tally, lines: &lines)
+        predictions: predictions, kernel: rules.formula, recent: &recent, tally: &tally,
+        lines: &lines)
     }
     while p < n,
       let next = fastCSVFields(
@@ -139,7 +144,7 @@ extension RecordEvaluator {
     return p
   }
 
-  /// ``evaluateCSVFast(_:from:roles:delimiter:delimiterWord:predictions:tally:lines:)`` for
+  /// ``evaluateCSVFast(_:from:roles:delimiter:delimiterWord:predictions:recent:tally:lines:)`` for
   /// the plainest layout: one prediction, every weight 1, sums in locals
   /// (``UnitWeightedSums``) folded into the tally once per run of records.
   ///
@@ -214,7 +219,7 @@ extension RecordEvaluator {
     return p
   }
 
-  /// ``evaluateCSVFast(_:from:roles:delimiter:delimiterWord:predictions:tally:lines:)`` for
+  /// ``evaluateCSVFast(_:from:roles:delimiter:delimiterWord:predictions:recent:tally:lines:)`` for
   /// one prediction, every weight 1, and a group column: in batches, like
   /// ``evaluateUnitWeighted(_:from:roles:delimiter:delimiterWord:predictions:kernel:tally:lines:)``.
   /// The first pass reads each record and finds its group (``RecentGroups`` first, then the
@@ -223,13 +228,12 @@ extension RecordEvaluator {
   func evaluateGroupedUnitWeighted<Kernel: FastLossKernel>(
     _ bytes: UnsafeBufferPointer<UInt8>, from position: Int,
     roles: UnsafeBufferPointer<FastFieldRole>, delimiter: UInt8, delimiterWord: UInt64,
-    predictions: UnsafeMutableBufferPointer<Double>, kernel: Kernel, tally: inout Tally,
-    lines: inout Int
+    predictions: UnsafeMutableBufferPointer<Double>, kernel: Kernel,
+    recent: inout RecentGroups, tally: inout Tally, lines: inout Int
   ) -> Int {
     let n = bytes.count
     let base = bytes.baseAddress!
     var p = position
-    var recent = RecentGroups()
     let batch = 64
     // With at most `slotCount` groups in the table, group g's losses and probabilities are
     // summed in fixed point (``FixedPointSum``) in slots 2g and 2g + 1, moved into its
