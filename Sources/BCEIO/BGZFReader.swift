@@ -22,6 +22,10 @@ import Dispatch
 /// `threads + 1` jobs in flight and hands the chunks over in order: there is no barrier,
 /// a worker that finishes early takes the next job.
 ///
+/// A mapped file (``init(mapped:name:backend:threads:pool:chunkSize:)``) is read in place:
+/// the members are inflated straight from the mapping, without a `read(2)` into a buffer or
+/// a copy of each member into its job.
+///
 /// It reads only what is plainly BGZF. At the first member that is not (no `BC` subfield, an
 /// ISIZE above 64 KiB), that ends beyond the end of the file, that fails to inflate or whose
 /// header disagrees with its data, and at the first bytes that are not a member (zero
@@ -56,6 +60,9 @@ final class BGZFReader {
   /// The input's name in messages.
   let name: String
   private let raw: any ByteSource
+  /// The mapped file whose members are inflated in place, or `nil` when the bytes are read
+  /// into ``buffer``.
+  private let mapped: MappedSource?
   private let backend: InflateBackend
   private let pool: BufferPool
   /// One per job in flight; job `n` uses `inflaters[n % inflaters.count]`, which is free
@@ -74,8 +81,11 @@ final class BGZFReader {
   /// Bytes read from `raw` at a time.
   private let readSize: Int
 
-  /// Compressed bytes read and not yet given to a job: `input[inputStart..<inputEnd]`.
-  private let input: UnsafeMutableRawBufferPointer
+  /// Compressed bytes read and not yet given to a job: `input[inputStart..<inputEnd]`. For
+  /// a mapped file, `input` is the whole file, read from the start.
+  private let input: UnsafeRawBufferPointer
+  /// The buffer that `input` is when the bytes are read (`nil` for a mapped file).
+  private let buffer: UnsafeMutableRawBufferPointer?
   private var inputStart = 0
   private var inputEnd = 0
   private var sourceEnded = false
@@ -128,6 +138,14 @@ final class BGZFReader {
   /// Where this reader's buffers go when it ends, if anywhere.
   private let buffers: Buffers?
 
+  /// Where the compressed bytes come from.
+  private enum Origin {
+    /// `prefix` + `raw`, `prefix` being bytes of `raw` already read.
+    case stream(prefix: [UInt8], raw: any ByteSource)
+    /// A mapped file, from its start.
+    case mapped(MappedSource)
+  }
+
   /// Reads the BGZF stream `prefix` + `raw` (`prefix` being bytes of `raw` already read).
   ///
   /// - Parameters:
@@ -137,13 +155,35 @@ final class BGZFReader {
   ///   - buffers: buffers that an earlier reader on this thread left, to use and leave in
   ///     turn; `nil` to make and free them.
   /// - Throws: a usage error when `backend` is not in this build.
-  init(
+  convenience init(
     prefix: [UInt8], raw: any ByteSource, name: String, backend: InflateBackend, threads: Int,
     pool: BufferPool, chunkSize: Int, buffers: Buffers? = nil
   ) throws(BCEError) {
+    try self.init(
+      origin: .stream(prefix: prefix, raw: raw), name: name, backend: backend,
+      threads: threads, pool: pool, chunkSize: chunkSize, buffers: buffers)
+  }
+
+  /// Reads the BGZF stream of a mapped file, whose members it inflates in place; what it
+  /// does not read itself, ``rest`` reads from `mapped` (see ``MappedSource``).
+  ///
+  /// The parameters are those of ``init(prefix:raw:name:backend:threads:pool:chunkSize:buffers:)``;
+  /// no buffer is made for the compressed bytes.
+  convenience init(
+    mapped: MappedSource, name: String, backend: InflateBackend, threads: Int,
+    pool: BufferPool, chunkSize: Int
+  ) throws(BCEError) {
+    try self.init(
+      origin: .mapped(mapped), name: name, backend: backend, threads: threads, pool: pool,
+      chunkSize: chunkSize, buffers: nil)
+  }
+
+  private init(
+    origin: Origin, name: String, backend: InflateBackend, threads: Int, pool: BufferPool,
+    chunkSize: Int, buffers: Buffers?
+  ) throws(BCEError) {
     precondition(threads >= 1 && chunkSize >= 1, "threads and chunk size ≥ 1")
     self.name = name
-    self.raw = raw
     self.backend = backend
     self.pool = pool
     var inflaters: [any MemberInflater] = []
@@ -156,21 +196,36 @@ final class BGZFReader {
     jobCapacity = max(chunkSize - reserve, 1)
     jobInputCapacity = jobCapacity + 2 * BGZFReader.maxDecodedSize
     readSize = 1 << 20
-    let capacity = max(readSize + 2 * BGZFReader.maxDecodedSize, prefix.count)
     self.buffers = buffers
-    if let kept = buffers?.input, kept.count >= capacity {
-      input = kept
-      buffers!.input = nil
-    } else {
-      input = .allocate(byteCount: capacity, alignment: 64)
+    switch origin {
+    case .stream(let prefix, let raw):
+      self.raw = raw
+      mapped = nil
+      let capacity = max(readSize + 2 * BGZFReader.maxDecodedSize, prefix.count)
+      let owned: UnsafeMutableRawBufferPointer
+      if let kept = buffers?.input, kept.count >= capacity {
+        owned = kept
+        buffers!.input = nil
+      } else {
+        owned = .allocate(byteCount: capacity, alignment: 64)
+      }
+      owned.copyBytes(from: prefix)
+      buffer = owned
+      input = UnsafeRawBufferPointer(owned)
+      inputEnd = prefix.count
+      if let buffers {
+        let size = jobInputCapacity
+        spareInputs = buffers.jobInputs.filter { $0.count == size }
+        buffers.jobInputs.removeAll { $0.count == size }
+      }
+    case .mapped(let source):
+      raw = source
+      mapped = source
+      buffer = nil
+      input = UnsafeRawBufferPointer(start: source.file.base, count: source.file.count)
+      inputEnd = input.count
+      sourceEnded = true
     }
-    if let buffers {
-      let size = jobInputCapacity
-      spareInputs = buffers.jobInputs.filter { $0.count == size }
-      buffers.jobInputs.removeAll { $0.count == size }
-    }
-    input.copyBytes(from: prefix)
-    inputEnd = prefix.count
   }
 
   deinit {
@@ -178,15 +233,17 @@ final class BGZFReader {
     for job in jobs[jobsStart...] {
       job.done.wait()
       pool.give(job.chunk)
-      spareInputs.append(job.input)
+      if let spare = job.buffer { spareInputs.append(spare) }
     }
     if let buffers {
       buffers.jobInputs += spareInputs
-      buffers.input?.deallocate()
-      buffers.input = input
+      if let buffer {
+        buffers.input?.deallocate()
+        buffers.input = buffer
+      }
     } else {
-      for buffer in spareInputs { buffer.deallocate() }
-      input.deallocate()
+      for spare in spareInputs { spare.deallocate() }
+      buffer?.deallocate()
     }
   }
 
@@ -221,11 +278,11 @@ final class BGZFReader {
       if let failure = job.failure {
         // The serial reader takes over at the failed member, and reports the error (or
         // reads what the header misdescribed).
-        try handOver(
-          after: UnsafeRawBufferPointer(
-            rebasing: job.input[job.members[failure].offset..<job.inputCount]))
+        try handOver(at: (job, job.members[failure].offset))
+      } else {
+        mapped?.pass(offset(of: job) + job.inputCount)
       }
-      spareInputs.append(job.input)
+      if let spare = job.buffer { spareInputs.append(spare) }
       if decoded == 0 {
         pool.give(chunk)
         continue
@@ -254,23 +311,42 @@ final class BGZFReader {
     }
   }
 
-  /// Ends the parallel part: `rest` reads `unread` (bytes after the last good member that
-  /// are no longer in `input`), then the bytes of the jobs still in flight, then the unread
-  /// input and the rest of the file.
-  private func handOver(
-    after unread: UnsafeRawBufferPointer = UnsafeRawBufferPointer(
-      start: nil, count: 0)
-  ) throws(BCEError) {
+  /// Where `job`'s compressed bytes start in `input` (for a mapped file: in the file).
+  private func offset(of job: InflationJob) -> Int {
+    input.baseAddress!.distance(to: job.base)
+  }
+
+  /// Ends the parallel part: `rest` reads from `failed` on (a job and the offset in its
+  /// bytes of the member that failed) or, without one, from the first byte not given to a
+  /// job; that is, the rest of the failed job, then the bytes of the jobs still in flight,
+  /// then the unread input and the rest of the file.
+  private func handOver(at failed: (job: InflationJob, offset: Int)? = nil) throws(BCEError) {
     over = true
-    var bytes = Array(unread)
+    var bytes: [UInt8] = []
+    if let failed, mapped == nil {
+      bytes += UnsafeRawBufferPointer(
+        start: failed.job.base + failed.offset, count: failed.job.inputCount - failed.offset)
+    }
     for job in jobs[jobsStart...] {
       job.done.wait()
       pool.give(job.chunk)
-      bytes += UnsafeRawBufferPointer(rebasing: job.input[..<job.inputCount])
-      spareInputs.append(job.input)
+      if let spare = job.buffer {
+        bytes += UnsafeRawBufferPointer(start: job.base, count: job.inputCount)
+        spareInputs.append(spare)
+      }
     }
     jobs.removeAll()
     jobsStart = 0
+    if let mapped {
+      // The same bytes, read in place: they follow each other in the file.
+      let restart = failed.map { offset(of: $0.job) + $0.offset } ?? inputStart
+      mapped.pass(restart)
+      if walkEnd == .end && restart == input.count { return }  // a clean end
+      mapped.seek(to: restart)
+      rest = try GzipReader(
+        resuming: mapped, name: name, backend: backend, membersBefore: membersDone)
+      return
+    }
     if walkEnd == .end && bytes.isEmpty { return }  // a clean end after the last member
     bytes += UnsafeRawBufferPointer(rebasing: input[inputStart..<inputEnd])
     inputStart = inputEnd
@@ -280,11 +356,12 @@ final class BGZFReader {
   }
 
   /// The next job: consecutive members of about ``jobCapacity`` decompressed bytes, copied
-  /// out of the input; `nil` when no member follows (then `walkEnd` says why).
+  /// out of the input (or left in place in a mapped file); `nil` when no member follows (then `walkEnd` says why).
   private func plan() throws(BCEError) -> InflationJob? {
     let job = InflationJob(
-      input: spareInputs.popLast()
-        ?? .allocate(byteCount: jobInputCapacity, alignment: 64))
+      buffer: mapped != nil
+        ? nil : spareInputs.popLast() ?? .allocate(byteCount: jobInputCapacity, alignment: 64),
+      inPlace: input.baseAddress! + inputStart)
     var decoded = 0
     while true {
       let available = inputEnd - inputStart
@@ -325,15 +402,16 @@ final class BGZFReader {
       {
         break
       }
-      (job.input.baseAddress! + job.inputCount).copyMemory(
-        from: bytes.baseAddress!, byteCount: size)
+      if let copy = job.buffer {
+        (copy.baseAddress! + job.inputCount).copyMemory(from: bytes.baseAddress!, byteCount: size)
+      }
       job.members.append(Member(offset: job.inputCount, size: size, decodedSize: decodedSize))
       job.inputCount += size
       decoded += decodedSize
       inputStart += size
     }
     if job.members.isEmpty {
-      spareInputs.append(job.input)
+      if let spare = job.buffer { spareInputs.append(spare) }
       return nil
     }
     return job
@@ -341,10 +419,10 @@ final class BGZFReader {
 
   /// Moves the unread input to the front of the buffer.
   private func compact() {
-    guard inputStart > 0 else { return }
+    guard inputStart > 0, let buffer else { return }
     let unread = inputEnd - inputStart
     if unread > 0 {
-      input.baseAddress!.copyMemory(from: input.baseAddress! + inputStart, byteCount: unread)
+      buffer.baseAddress!.copyMemory(from: buffer.baseAddress! + inputStart, byteCount: unread)
     }
     inputStart = 0
     inputEnd = unread
@@ -354,7 +432,7 @@ final class BGZFReader {
   private func readMore() throws(BCEError) {
     let room = min(readSize, input.count - inputEnd)
     let n = try raw.read(
-      into: UnsafeMutableRawBufferPointer(rebasing: input[inputEnd..<(inputEnd + room)]))
+      into: UnsafeMutableRawBufferPointer(rebasing: buffer![inputEnd..<(inputEnd + room)]))
     if n == 0 { sourceEnded = true }
     inputEnd += n
   }
@@ -388,15 +466,18 @@ final class BGZFReader {
   }
 }
 
-/// One job: consecutive BGZF members, their compressed bytes copied out, inflated on a
-/// worker into one chunk.
+/// One job: consecutive BGZF members, their compressed bytes copied out (or in place in a
+/// mapped file), inflated on a worker into one chunk.
 ///
 /// Why `@unchecked Sendable` is sound: the reader's thread fills every field before
 /// dispatching the job; then only the worker writes (the chunk's bytes and `failure`) until
-/// it signals `done`, which orders its writes before the reader's reads after `wait()`.
+/// it signals `done`, which orders its writes before the reader's reads after `wait()`. A
+/// mapping's bytes are never written.
 private final class InflationJob: @unchecked Sendable {
-  /// The compressed bytes, `input[..<inputCount]`.
-  let input: UnsafeMutableRawBufferPointer
+  /// The buffer the compressed bytes are copied into, or `nil` when they are read in place.
+  let buffer: UnsafeMutableRawBufferPointer?
+  /// The compressed bytes are `base[..<inputCount]`: in `buffer`, or in the mapped file.
+  let base: UnsafeRawPointer
   var inputCount = 0
   var members: [BGZFReader.Member] = []
   var chunk: ChunkBuffer! = nil
@@ -406,7 +487,11 @@ private final class InflationJob: @unchecked Sendable {
   var failure: Int? = nil
   let done = DispatchSemaphore(value: 0)
 
-  init(input: UnsafeMutableRawBufferPointer) { self.input = input }
+  /// A job whose bytes are copied into `buffer`, or without one read in place from `inPlace`.
+  init(buffer: UnsafeMutableRawBufferPointer?, inPlace: UnsafeRawPointer) {
+    self.buffer = buffer
+    base = buffer.map { UnsafeRawPointer($0.baseAddress!) } ?? inPlace
+  }
 
   /// Inflates every member into `chunk`, from `reserve` on, and sets the chunk's
   /// ``ChunkBuffer/quoteFree``; signals `done`.
@@ -440,7 +525,7 @@ private final class InflationJob: @unchecked Sendable {
     // A member that says less than it holds may write past its decodedSize, into the room
     // of the members after it in the same chunk: it fails below either way.
     let counts = inflater.inflateWhole(
-      UnsafeRawBufferPointer(start: input.baseAddress! + member.offset, count: member.size),
+      UnsafeRawBufferPointer(start: base + member.offset, count: member.size),
       into: UnsafeMutableRawBufferPointer(
         start: chunk.storage + offset, count: chunk.capacity - offset))
     return counts?.consumed == member.size && counts?.produced == member.decodedSize

@@ -7,6 +7,15 @@ extension MappedFile {
     count >= 2 && base.load(as: UInt8.self) == 0x1F
       && base.load(fromByteOffset: 1, as: UInt8.self) == 0x8B
   }
+
+  /// Whether the file starts with a BGZF member header (then its members are inflated in
+  /// place, see ``BGZFReader/init(mapped:name:backend:threads:pool:chunkSize:)``).
+  var isBGZF: Bool {
+    if case .bgzf = BGZFReader.scanHeader(UnsafeRawBufferPointer(start: base, count: count)) {
+      return true
+    }
+    return false
+  }
 }
 
 extension ChunkProducer {

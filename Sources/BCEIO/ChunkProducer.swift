@@ -60,15 +60,33 @@ final class ChunkProducer: Sendable {
     throws(BCEError)
   {
     let input = inputs[index]
-    let raw = try input.open()
-    if options.mapFiles, let file = raw as? FileSource, let mapped = file.map(), !mapped.isGzip {
-      kept = ReaderSchedule.commitment(mapped: true, blocks: false, threads: options.threads)
-      schedule.settle(keeping: kept)
-      try produce(mapped: mapped, input: index)
-      return
+    var raw = try input.open()
+    var inPlace: DecodedInput? = nil
+    if options.mapFiles, let file = raw as? FileSource, let mapped = file.map() {
+      if !mapped.isGzip {
+        kept = ReaderSchedule.commitment(mapped: true, blocks: false, threads: options.threads)
+        schedule.settle(keeping: kept)
+        try produce(mapped: mapped, input: index)
+        return
+      }
+      // BGZF is inflated straight from the mapping; other gzip streams are read (their
+      // serial inflater takes 256 KiB at a time, and the mapping is dropped here).
+      if mapped.isBGZF {
+        let source = MappedSource(mapped)
+        inPlace = .blocks(
+          try BGZFReader(
+            mapped: source, name: input.name, backend: options.inflate,
+            threads: options.threads, pool: pool, chunkSize: options.chunkSize))
+        raw = source
+      }
     }
-    let decoded = try DecodedInput.open(
-      raw, name: input.name, options: options, pool: pool, buffers: buffers)
+    let decoded: DecodedInput
+    if let inPlace {
+      decoded = inPlace
+    } else {
+      decoded = try DecodedInput.open(
+        raw, name: input.name, options: options, pool: pool, buffers: buffers)
+    }
     var blocks = false
     if case .blocks = decoded { blocks = true }
     kept = ReaderSchedule.commitment(mapped: false, blocks: blocks, threads: options.threads)

@@ -1,5 +1,6 @@
 import BCECore
 import BCETestSupport
+import Foundation
 import Testing
 
 @testable import BCEIO
@@ -329,6 +330,78 @@ struct BGZFTests {
     let read = try readBlocks(block + block, threads: 2, chunkSize: 10)
     #expect(read.bytes == data + data)
     #expect(!read.handedOver)
+  }
+
+  @Test("a mapped BGZF file is inflated in place, with the report or the error of reading it")
+  func mappedInPlace() throws {
+    let data = csvLog(records: 1500, seed: 13)
+    let file = bgzf(data, blockSize: 800)
+    let offsets = bgzfBlockOffsets(file)
+    var crc = file
+    crc[offsets[7] - 8] ^= 0x40  // block 6's CRC-32
+    var longer = file  // the last data block claims to reach past the end of the file
+    let last = offsets[offsets.count - 2]
+    longer[last + 16] &+= 9
+    let third = data.count / 3
+    let cases: [(String, [UInt8])] = [
+      ("whole", file), ("a corrupt CRC", crc), ("a BSIZE past the end", longer),
+      ("cut inside a block", Array(file[..<(offsets[9] + 20)])),
+      ("cut between blocks", Array(file[..<offsets[9]])),
+      ("trailing garbage", file + [0x41]),
+      ("zero padding", file + [UInt8](repeating: 0, count: 5000)),
+      (
+        "BGZF, gzip, BGZF",
+        bgzf(Array(data[..<third]), blockSize: 700, endOfFile: false)
+          + gzipMember(Array(data[third..<(2 * third)])) + bgzf(Array(data[(2 * third)...]))
+      ),
+    ]
+    let directory = FileManager.default.temporaryDirectory
+      .appendingPathComponent("bce-mapped-bgzf-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    for (k, (name, bytes)) in cases.enumerated() {
+      let path = directory.appendingPathComponent("in\(k).csv.bgz").path
+      try Data(bytes).write(to: URL(fileURLWithPath: path))
+      // The reader itself: every member inflated in place, the rest handed over.
+      let pool = BufferPool(count: 4, capacity: 3000)
+      let mapping = try #require(try FileSource(path: path).map())
+      #expect(mapping.isBGZF)
+      let source = MappedSource(mapping)
+      let reader = try BGZFReader(
+        mapped: source, name: path, backend: .zlib, threads: 2, pool: pool, chunkSize: 3000)
+      var read: [UInt8] = []
+      while let chunk = try reader.nextChunk() {
+        read += UnsafeRawBufferPointer(
+          start: chunk.storage + chunk.recordsStart, count: chunk.filled - chunk.recordsStart)
+        pool.give(chunk)
+      }
+      #expect(!read.isEmpty && read == Array(data[..<read.count]), "\(name)")
+      if k == 0 { #expect(read == data && source.bytesConsumed == bytes.count) }
+      // Only a stream that ends right after a member ends without a serial reader.
+      let clean = name == "whole" || name == "cut between blocks"
+      #expect((reader.rest == nil) == clean, "\(name)")
+      // Evaluated: the report or the error of reading the file, byte counts included.
+      for (threads, chunkSize) in [(1, 1 << 20), (2, 700), (8, 5000)] {
+        var options = EvaluationOptions()
+        options.columns = ColumnSelection(label: .name("label"), predictions: [.name("pred")])
+        options.chunkSize = chunkSize
+        options.threads = threads
+        options.mapFiles = true
+        let inPlace = Result { () throws(BCEError) in
+          try Evaluation.run(inputs: [.path(path)], options: options).report
+        }
+        options.mapFiles = false
+        let streamed = Result { () throws(BCEError) in
+          try Evaluation.run(inputs: [.path(path)], options: options).report
+        }
+        let context = "\(name), \(threads) threads, chunk size \(chunkSize)"
+        #expect(inPlace.comparable == streamed.comparable, "\(context)")
+        if case .success(let a) = inPlace, case .success(let b) = streamed {
+          #expect(a.bytesRead == bytes.count && b.bytesRead == bytes.count, "\(context)")
+          #expect(a.bytesDecompressed == b.bytesDecompressed, "\(context)")
+        }
+      }
+    }
   }
 
   @Test("readers that pass their buffers on, one after another, read every byte")
