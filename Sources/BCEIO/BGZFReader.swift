@@ -68,9 +68,9 @@ final class BGZFReader {
   /// One per job in flight; job `n` uses `inflaters[n % inflaters.count]`, which is free
   /// again by then, since at most `inflaters.count` jobs are in flight.
   private let inflaters: [any MemberInflater]
-  /// `threads` permits: no more than `threads` jobs inflate at once, the one job more in
-  /// flight waiting for the first worker free (not for a given one, which could idle others).
-  private let running: DispatchSemaphore
+  /// `threads` threads: no more than `threads` jobs inflate at once, the one job more in
+  /// flight waiting for the first thread free (not for a given one, which could idle others).
+  private let crew: InflationCrew
   /// Bytes kept free before a chunk's inflated bytes for the partial record carried over
   /// from the chunk before, so that it usually needs no other copy.
   let reserve: Int
@@ -189,9 +189,7 @@ final class BGZFReader {
     var inflaters: [any MemberInflater] = []
     for _ in 0...threads { inflaters.append(try backend.makeInflater(name: name)) }
     self.inflaters = inflaters
-    // Start at 0 and signal: libdispatch traps when a semaphore dies below its initial value.
-    running = DispatchSemaphore(value: 0)
-    for _ in 0..<threads { running.signal() }
+    crew = InflationCrew(threads: threads, name: "bce-inflate")
     reserve = min(chunkSize / 16, 16 * 1024)
     jobCapacity = max(chunkSize - reserve, 1)
     jobInputCapacity = jobCapacity + 2 * BGZFReader.maxDecodedSize
@@ -229,6 +227,7 @@ final class BGZFReader {
   }
 
   deinit {
+    crew.finish()  // its threads end after the jobs given
     // Jobs still in flight write into their chunks and read their buffers: wait for them.
     for job in jobs[jobsStart...] {
       job.done.wait()
@@ -303,12 +302,7 @@ final class BGZFReader {
     jobCount += 1
     jobs.append(job)
     let reserve = reserve
-    let running = running
-    DispatchQueue.global().async {
-      running.wait()
-      job.run(reserve: reserve)
-      running.signal()
-    }
+    crew.run { job.run(reserve: reserve) }
   }
 
   /// Where `job`'s compressed bytes start in `input` (for a mapped file: in the file).

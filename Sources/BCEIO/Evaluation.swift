@@ -14,7 +14,7 @@ public struct EvaluationOutcome: Sendable {
 }
 
 /// Evaluates inputs end to end: reader threads decompress and chunk them, several inputs at
-/// once, the chunks are evaluated in batches with `DispatchQueue.concurrentPerform` as they
+/// once, the chunks are evaluated with `DispatchQueue.concurrentPerform` as they
 /// arrive from any input, and the chunk tallies are merged exactly; lines and errors are
 /// reduced in input order.
 ///
@@ -36,14 +36,13 @@ public enum Evaluation {
     progress: EvaluationProgress = EvaluationProgress()
   ) throws(BCEError) -> EvaluationOutcome {
     precondition(options.threads >= 1 && options.chunkSize >= 1, "threads and chunk size ≥ 1")
-    let batchLimit = options.threads
     let readerCount = max(1, min(options.threads, inputs.count))
-    // Two batches and two chunks per reader, and room for a BGZF reader's `threads + 1`
-    // jobs in flight: without it, those jobs held the chunks that the next batch would need,
-    // and inflating waited for each batch to end (with `--threads 2`, 3–4 % more wall time
-    // on the bench's BGZF file).
+    // Twice the chunks that the workers evaluate at once, two chunks per reader, and room
+    // for a BGZF reader's `threads + 1` jobs in flight: without it, those jobs held the
+    // chunks that the workers would need next, and inflating waited for the workers (with
+    // `--threads 2`, 3–4 % more wall time on the bench's BGZF file).
     let pool = BufferPool(
-      count: 2 * batchLimit + 2 + 2 * (readerCount - 1) + options.threads + 1,
+      count: 4 * options.threads + 2 + 2 * (readerCount - 1) + options.threads + 1,
       capacity: options.chunkSize)
     let queue = ChunkQueue()
     let schedule = ReaderSchedule(inputs: inputs, threads: options.threads, poolCount: pool.count)
@@ -60,37 +59,37 @@ public enum Evaluation {
       predictionColumns: options.columns.predictions.count,
       grouped: options.columns.group != nil, binCount: options.rules.binCount)
     let workers = WorkerTallies(count: options.threads, empty: emptyTally)
-    var reducer = Reducer(inputCount: inputs.count)
-    var readersRunning = readerCount
-    while !reducer.isComplete {
-      precondition(readersRunning > 0, "every reader ended before every input did")
-      let items = queue.take(upTo: batchLimit)
-      // The chunks of an input at or after one that failed are not evaluated: nothing of
-      // them would be reported.
-      var chunks: [ChunkBuffer] = []
-      for case .chunk(let chunk) in items where chunk.input < reducer.failedFrom {
-        chunks.append(chunk)
+    let reduction = OrderedReduction(
+      inputNames: inputs.map(\.name), readers: readerCount, pool: pool, schedule: schedule)
+    @Sendable func evaluateOne(_ chunk: ChunkBuffer, worker: Int) {
+      let records = workers.withTally(worker) { tally in
+        let before = tally.records
+        chunk.summary = chunk.evaluator!.evaluate(chunk.unsafeRecords, into: &tally)
+        return tally.records - before
       }
-      evaluate(chunks, threads: options.threads, into: workers)
-      // Every chunk goes back to the pool now, before the next batch is taken (the readers'
-      // budget counts on it, see `ReaderSchedule`), in the order the chunks arrived: each
-      // input's in file order. Only the small summaries wait for the inputs before theirs.
-      for item in items {
-        switch item {
-        case .chunk(let chunk):
-          reducer.reduce(chunk, inputName: inputs[chunk.input].name)
-          pool.give(chunk)
-        case .inputEnd(let input): reducer.end(input)
-        case .inputFailure(let input, let error): reducer.fail(input, error)
-        case .readerEnd: readersRunning -= 1
+      progress.addRecords(records)
+    }
+    // One `concurrentPerform` for the whole run: every worker takes the next item as it
+    // arrives, evaluates it if it is a chunk, and has it reduced (in arrival order, see
+    // `OrderedReduction`), until the run is complete. No barrier after every few chunks,
+    // where one worker waited for the other and then for its thread to be woken again: with
+    // `--threads 2`, 1.6–1.8 CPUs were busy on the bench's plain file, 1.95 now. A worker
+    // waits for the readers on its thread; nothing else of bce runs on Dispatch's threads
+    // (the BGZF reader inflates on an `InflationCrew`).
+    DispatchQueue.concurrentPerform(iterations: options.threads) { worker in
+      while !reduction.isComplete, let (sequence, item) = queue.next() {
+        // The chunks of an input at or after one that failed are not evaluated: nothing of
+        // them would be reported.
+        if case .chunk(let chunk) = item, chunk.input < reduction.failedFrom {
+          evaluateOne(chunk, worker: worker)
         }
+        // The worker that completes the run wakes the others, waiting for items.
+        if reduction.finish(sequence, item) { queue.wake(options.threads) }
       }
-      progress.storeRecords(workers.records)
-      if reducer.failedFrom < .max { schedule.cancel(from: reducer.failedFrom) }
-      if let failure = reducer.failure {
-        stop(schedule, readersRunning: readersRunning, draining: queue, into: pool)
-        throw failure
-      }
+    }
+    if let failure = reduction.failure {
+      stop(schedule, readersRunning: reduction.readersRunning, draining: queue, into: pool)
+      throw failure
     }
 
     let tally = workers.merged()
@@ -104,7 +103,8 @@ public enum Evaluation {
       inputs: inputs.map(\.name), bytesRead: progress.bytesRead,
       bytesDecompressed: progress.bytesDecompressed)
     try checkWeights(report, place: inputs.map(\.name).joined(separator: ", "))
-    return EvaluationOutcome(report: report, tally: tally, skippedRecords: reducer.described)
+    return EvaluationOutcome(
+      report: report, tally: tally, skippedRecords: reduction.described)
   }
 
   /// Fails when the weights sum beyond the double range: Σw would round to +∞ and every
@@ -130,28 +130,6 @@ public enum Evaluation {
     }
   }
 
-  /// Evaluates every chunk of a batch on up to `threads` workers. Worker `w` adds the terms
-  /// of the chunks it claims to tally `w`, and writes each claimed chunk's summary.
-  static func evaluate(_ chunks: [ChunkBuffer], threads: Int, into workers: WorkerTallies) {
-    @Sendable func evaluateOne(_ chunk: ChunkBuffer, worker: Int) {
-      chunk.summary = workers.withTally(worker) { tally in
-        chunk.evaluator!.evaluate(chunk.unsafeRecords, into: &tally)
-      }
-    }
-    if chunks.count == 1 || threads == 1 {
-      for chunk in chunks { evaluateOne(chunk, worker: 0) }
-      return
-    }
-    let claim = ChunkClaim()
-    DispatchQueue.concurrentPerform(iterations: min(threads, chunks.count)) { worker in
-      while true {
-        let index = claim.next()
-        if index >= chunks.count { return }
-        evaluateOne(chunks[index], worker: worker)
-      }
-    }
-  }
-
   /// Cancels every input, and gives back every chunk the readers still hand over until
   /// the `readersRunning` readers still running have ended.
   static func stop(
@@ -172,22 +150,90 @@ public enum Evaluation {
   }
 }
 
-/// Hands out chunk indexes to the workers of one batch, each index once.
-final class ChunkClaim: Sendable {
-  private let counter = Atomic<Int>(0)
+/// The items of a run, reduced in the order they arrived whichever worker finished them:
+/// each input's chunks in file order, as ``Reducer`` needs them for line numbers, and given
+/// back to the pool in that order (a mapped file drops its pages in file order, see
+/// ``MappedFile/release(upTo:)``).
+///
+/// A worker that finishes an item before the items ahead of it leaves it here; the worker
+/// that finishes the last item missing reduces every finished item up to the next one not
+/// finished. No worker ever waits for another: each finishes the item it took, so the items
+/// left here are reduced by the end of the round.
+final class OrderedReduction: Sendable {
+  private struct State {
+    var reducer: Reducer
+    /// Finished items not yet reduced, by number.
+    var finished: [Int: ReaderItem] = [:]
+    /// The number of the next item to reduce.
+    var next = 0
+    var readersRunning: Int
+  }
+  private let state: Mutex<State>
+  private let inputNames: [String]
+  private let pool: BufferPool
+  private let schedule: ReaderSchedule
+  /// ``Reducer/failedFrom`` and ``Reducer/isComplete``, readable without the lock.
+  private let failedFromNow = Atomic<Int>(.max)
+  private let completeNow = Atomic<Bool>(false)
 
-  func next() -> Int { counter.wrappingAdd(1, ordering: .relaxed).oldValue }
+  init(inputNames: [String], readers: Int, pool: BufferPool, schedule: ReaderSchedule) {
+    state = Mutex(State(reducer: Reducer(inputCount: inputNames.count), readersRunning: readers))
+    self.inputNames = inputNames
+    self.pool = pool
+    self.schedule = schedule
+  }
+
+  /// The first input known to have failed (`Int.max`: none).
+  var failedFrom: Int { failedFromNow.load(ordering: .acquiring) }
+  /// Whether every input has ended, or the first that has not ended failed.
+  var isComplete: Bool { completeNow.load(ordering: .acquiring) }
+  /// The error to report, once known.
+  var failure: BCEError? { state.withLock { $0.reducer.failure } }
+  /// Reader threads that have not ended.
+  var readersRunning: Int { state.withLock { $0.readersRunning } }
+  /// The first skipped records, in input order.
+  var described: [BCEError] { state.withLock { $0.reducer.described } }
+
+  /// Item `sequence` (its number from ``ChunkQueue/next()``) is finished: evaluated,
+  /// if it is a chunk to evaluate. Reduces it and the finished items after it, in order,
+  /// once every item before it is reduced, and gives their chunks back to the pool.
+  ///
+  /// - Returns: whether this made the run complete (``isComplete``).
+  func finish(_ sequence: Int, _ item: ReaderItem) -> Bool {
+    state.withLock { state in
+      let wasComplete = state.reducer.isComplete
+      state.finished[sequence] = item
+      while let item = state.finished.removeValue(forKey: state.next) {
+        state.next += 1
+        switch item {
+        case .chunk(let chunk):
+          state.reducer.reduce(chunk, inputName: inputNames[chunk.input])
+          pool.give(chunk)
+        case .inputEnd(let input): state.reducer.end(input)
+        case .inputFailure(let input, let error): state.reducer.fail(input, error)
+        case .readerEnd: state.readersRunning -= 1
+        }
+      }
+      precondition(
+        state.readersRunning > 0 || state.reducer.isComplete,
+        "every reader ended before every input did")
+      if state.reducer.failedFrom < .max { schedule.cancel(from: state.reducer.failedFrom) }
+      failedFromNow.store(state.reducer.failedFrom, ordering: .releasing)
+      completeNow.store(state.reducer.isComplete, ordering: .releasing)
+      return state.reducer.isComplete && !wasComplete
+    }
+  }
 }
 
-/// One tally per worker of `concurrentPerform`, kept across batches, merged at the end.
+/// One tally per worker of `concurrentPerform`, kept across rounds, merged at the end.
 ///
 /// Keeping a worker's tally across chunks (rather than one tally per chunk) means a chunk
 /// never builds and merges a table of groups of its own: with many groups, that merge would
 /// dominate. Exactness makes the split between workers irrelevant to the result.
 ///
-/// One writer per slot (why `@unchecked Sendable` is sound): during a batch, slot `w` is
+/// One writer per slot (why `@unchecked Sendable` is sound): during a round, slot `w` is
 /// touched only by the worker running iteration `w` of `concurrentPerform`, which runs each
-/// iteration once; between batches only the evaluator's thread reads the slots.
+/// iteration once; between rounds only the evaluator's thread reads the slots.
 final class WorkerTallies: @unchecked Sendable {
   private let slots: UnsafeMutablePointer<Tally>
   let count: Int
@@ -203,15 +249,12 @@ final class WorkerTallies: @unchecked Sendable {
     slots.deallocate()
   }
 
-  /// Runs `body` on worker `worker`'s tally; only that worker may call this during a batch.
+  /// Runs `body` on worker `worker`'s tally; only that worker may call this during a round.
   func withTally<R>(_ worker: Int, _ body: (inout Tally) -> R) -> R {
     body(&slots[worker])
   }
 
-  /// Records counted so far by every worker (between batches only).
-  var records: Int { (0..<count).reduce(0) { $0 + slots[$1].records } }
-
-  /// Every worker's tally, merged (after the last batch).
+  /// Every worker's tally, merged (after the last round).
   func merged() -> Tally {
     var total = slots[0]
     for w in 1..<count { total.merge(slots[w]) }
