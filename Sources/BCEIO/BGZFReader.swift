@@ -22,7 +22,7 @@ import Dispatch
 /// `threads + 1` jobs in flight and hands the chunks over in order: there is no barrier,
 /// a worker that finishes early takes the next job.
 ///
-/// A mapped file (``init(mapped:name:backend:threads:pool:chunkSize:)``) is read in place:
+/// A mapped file (``init(mapped:name:backend:threads:pool:chunkSize:crew:)``) is read in place:
 /// the members are inflated straight from the mapping, without a `read(2)` into a buffer or
 /// a copy of each member into its job.
 ///
@@ -68,9 +68,13 @@ final class BGZFReader {
   /// One per job in flight; job `n` uses `inflaters[n % inflaters.count]`, which is free
   /// again by then, since at most `inflaters.count` jobs are in flight.
   private let inflaters: [any MemberInflater]
-  /// `threads` threads: no more than `threads` jobs inflate at once, the one job more in
-  /// flight waiting for the first thread free (not for a given one, which could idle others).
+  /// The threads that inflate the jobs — the run's, shared by its readers, or this
+  /// reader's own `threads` — so that no more than that many jobs inflate at once, a job
+  /// more in flight waiting for the first thread free (not for a given one, which could
+  /// idle others).
   private let crew: InflationCrew
+  /// Whether ``crew`` is this reader's own, to finish when it ends.
+  private let ownsCrew: Bool
   /// Bytes kept free before a chunk's inflated bytes for the partial record carried over
   /// from the chunk before, so that it usually needs no other copy.
   let reserve: Int
@@ -154,33 +158,36 @@ final class BGZFReader {
   ///   - chunkSize: about how many decompressed bytes each chunk receives.
   ///   - buffers: buffers that an earlier reader on this thread left, to use and leave in
   ///     turn; `nil` to make and free them.
+  ///   - crew: the threads to inflate on, shared with other readers; `nil` to start
+  ///     `threads` of its own.
   /// - Throws: a usage error when `backend` is not in this build.
   convenience init(
     prefix: [UInt8], raw: any ByteSource, name: String, backend: InflateBackend, threads: Int,
-    pool: BufferPool, chunkSize: Int, buffers: Buffers? = nil
+    pool: BufferPool, chunkSize: Int, buffers: Buffers? = nil, crew: InflationCrew? = nil
   ) throws(BCEError) {
     try self.init(
       origin: .stream(prefix: prefix, raw: raw), name: name, backend: backend,
-      threads: threads, pool: pool, chunkSize: chunkSize, buffers: buffers)
+      threads: threads, pool: pool, chunkSize: chunkSize, buffers: buffers, crew: crew)
   }
 
   /// Reads the BGZF stream of a mapped file, whose members it inflates in place; what it
   /// does not read itself, ``rest`` reads from `mapped` (see ``MappedSource``).
   ///
-  /// The parameters are those of ``init(prefix:raw:name:backend:threads:pool:chunkSize:buffers:)``;
-  /// no buffer is made for the compressed bytes.
+  /// The parameters are those of
+  /// ``init(prefix:raw:name:backend:threads:pool:chunkSize:buffers:crew:)``; no buffer is
+  /// made for the compressed bytes.
   convenience init(
     mapped: MappedSource, name: String, backend: InflateBackend, threads: Int,
-    pool: BufferPool, chunkSize: Int
+    pool: BufferPool, chunkSize: Int, crew: InflationCrew? = nil
   ) throws(BCEError) {
     try self.init(
       origin: .mapped(mapped), name: name, backend: backend, threads: threads, pool: pool,
-      chunkSize: chunkSize, buffers: nil)
+      chunkSize: chunkSize, buffers: nil, crew: crew)
   }
 
   private init(
     origin: Origin, name: String, backend: InflateBackend, threads: Int, pool: BufferPool,
-    chunkSize: Int, buffers: Buffers?
+    chunkSize: Int, buffers: Buffers?, crew: InflationCrew?
   ) throws(BCEError) {
     precondition(threads >= 1 && chunkSize >= 1, "threads and chunk size ≥ 1")
     self.name = name
@@ -189,7 +196,8 @@ final class BGZFReader {
     var inflaters: [any MemberInflater] = []
     for _ in 0...threads { inflaters.append(try backend.makeInflater(name: name)) }
     self.inflaters = inflaters
-    crew = InflationCrew(threads: threads, name: "bce-inflate")
+    self.crew = crew ?? InflationCrew(threads: threads, name: "bce-inflate")
+    ownsCrew = crew == nil
     reserve = min(chunkSize / 16, 16 * 1024)
     jobCapacity = max(chunkSize - reserve, 1)
     jobInputCapacity = jobCapacity + 2 * BGZFReader.maxDecodedSize
@@ -227,7 +235,7 @@ final class BGZFReader {
   }
 
   deinit {
-    crew.finish()  // its threads end after the jobs given
+    if ownsCrew { crew.finish() }  // its threads end after the jobs given
     // Jobs still in flight write into their chunks and read their buffers: wait for them.
     for job in jobs[jobsStart...] {
       job.done.wait()

@@ -9,7 +9,7 @@ extension MappedFile {
   }
 
   /// Whether the file starts with a BGZF member header (then its members are inflated in
-  /// place, see ``BGZFReader/init(mapped:name:backend:threads:pool:chunkSize:)``).
+  /// place, see ``BGZFReader/init(mapped:name:backend:threads:pool:chunkSize:crew:)``).
   var isBGZF: Bool {
     if case .bgzf = BGZFReader.scanHeader(UnsafeRawBufferPointer(start: base, count: count)) {
       return true

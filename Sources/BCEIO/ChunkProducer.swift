@@ -17,10 +17,13 @@ final class ChunkProducer: Sendable {
   let schedule: ReaderSchedule
   /// Where the bytes read are counted.
   let progress: EvaluationProgress
+  /// The threads that inflate the BGZF readers' jobs, shared by all of them (`nil`: each
+  /// reader starts its own).
+  let crew: InflationCrew?
 
   init(
     inputs: [EvaluationInput], options: EvaluationOptions, pool: BufferPool, queue: ChunkQueue,
-    schedule: ReaderSchedule, progress: EvaluationProgress
+    schedule: ReaderSchedule, progress: EvaluationProgress, crew: InflationCrew? = nil
   ) {
     self.inputs = inputs
     self.options = options
@@ -28,6 +31,7 @@ final class ChunkProducer: Sendable {
     self.queue = queue
     self.schedule = schedule
     self.progress = progress
+    self.crew = crew
   }
 
   /// One reader thread: reads the inputs the schedule admits to it, one after another,
@@ -76,7 +80,7 @@ final class ChunkProducer: Sendable {
         inPlace = .blocks(
           try BGZFReader(
             mapped: source, name: input.name, backend: options.inflate,
-            threads: options.threads, pool: pool, chunkSize: options.chunkSize))
+            threads: options.threads, pool: pool, chunkSize: options.chunkSize, crew: crew))
         raw = source
       }
     }
@@ -85,7 +89,7 @@ final class ChunkProducer: Sendable {
       decoded = inPlace
     } else {
       decoded = try DecodedInput.open(
-        raw, name: input.name, options: options, pool: pool, buffers: buffers)
+        raw, name: input.name, options: options, pool: pool, buffers: buffers, crew: crew)
     }
     var blocks = false
     if case .blocks = decoded { blocks = true }

@@ -13,9 +13,11 @@ enum DecodedInput {
   ///   not in this build.
   /// - Parameter buffers: for a BGZF reader: buffers to use that an earlier one left (see
   ///   ``BGZFReader/Buffers``).
+  /// - Parameter crew: for a BGZF reader: the threads to inflate on, shared with other
+  ///   readers; `nil` to start its own.
   static func open(
     _ raw: any ByteSource, name: String, options: EvaluationOptions, pool: BufferPool,
-    buffers: BGZFReader.Buffers? = nil
+    buffers: BGZFReader.Buffers? = nil, crew: InflationCrew? = nil
   ) throws(BCEError) -> DecodedInput {
     // Enough of the first member's header to see a BGZF `BC` subfield: the fixed 12 bytes,
     // then the extra field when there is one.
@@ -39,7 +41,8 @@ enum DecodedInput {
       return .blocks(
         try BGZFReader(
           prefix: prefix, raw: raw, name: name, backend: options.inflate,
-          threads: options.threads, pool: pool, chunkSize: options.chunkSize, buffers: buffers))
+          threads: options.threads, pool: pool, chunkSize: options.chunkSize, buffers: buffers,
+          crew: crew))
     }
     return .stream(
       try GzipReader(

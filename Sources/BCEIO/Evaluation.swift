@@ -46,9 +46,14 @@ public enum Evaluation {
       capacity: options.chunkSize)
     let queue = ChunkQueue()
     let schedule = ReaderSchedule(inputs: inputs, threads: options.threads, poolCount: pool.count)
+    // One crew inflates every BGZF reader's jobs: `threads` threads in all, however many
+    // BGZF inputs are read at once. Every job has run by the time the run completes or has
+    // stopped its readers, so the crew ends with the run.
+    let crew = InflationCrew(threads: options.threads, name: "bce-inflate")
+    defer { crew.finish() }
     let producer = ChunkProducer(
       inputs: inputs, options: options, pool: pool, queue: queue, schedule: schedule,
-      progress: progress)
+      progress: progress, crew: crew)
     for k in 0..<readerCount {
       let thread = Thread { producer.run() }
       thread.name = readerCount == 1 ? "bce-reader" : "bce-reader-\(k)"
