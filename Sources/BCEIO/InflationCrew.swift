@@ -3,43 +3,60 @@ import Foundation
 import Synchronization
 
 /// Threads of its own that run the work given to them in the order it was given, each piece
-/// on the first thread free: the BGZF reader's inflate jobs.
+/// on the first thread free: the BGZF readers' inflate jobs.
 ///
-/// Its own threads, not Dispatch's global queue: the evaluator's workers run in
-/// `concurrentPerform` on that queue's threads, and a worker waiting a moment for the next
-/// chunk holds its thread; inflate jobs queued behind it there ran on fewer threads than
-/// asked for (with `--threads 2` and ISA-L, 1.6–1.7 CPUs busy instead of 1.85).
+/// Its own threads, not Dispatch's global queue: the evaluator's workers run in one
+/// `concurrentPerform` on that queue's threads for the whole run, and a worker that waits
+/// for the next chunk keeps its thread. Inflate jobs queued on the global queue could then
+/// find no thread free — and the workers would wait for chunks that those jobs make.
 final class InflationCrew: Sendable {
-  private let work = Mutex<[(@Sendable () -> Void)?]>([])
+  private struct State {
+    var work: [(@Sendable () -> Void)?] = []
+    /// Whether the threads have been started (at the first piece of work: a run without
+    /// BGZF input starts none).
+    var started = false
+  }
+  private let state = Mutex(State())
   private let given = DispatchSemaphore(value: 0)
   private let size: Int
+  private let name: String
 
-  /// Starts `threads` threads, named `name` in debuggers.
+  /// A crew of `threads` threads, named `name` in debuggers, started when first needed.
   init(threads: Int, name: String) {
     precondition(threads >= 1, "at least one thread")
     size = threads
-    for _ in 0..<threads {
-      let thread = Thread { [self] in
-        while true {
-          given.wait()
-          guard let piece = work.withLock({ $0.removeFirst() }) else { return }
-          piece()
-        }
-      }
-      thread.name = name
-      thread.start()
-    }
+    self.name = name
   }
 
   /// Runs `piece` on the first thread free, after the pieces given before it have started.
   func run(_ piece: @escaping @Sendable () -> Void) {
-    work.withLock { $0.append(piece) }
+    let start = state.withLock { state in
+      state.work.append(piece)
+      defer { state.started = true }
+      return !state.started
+    }
+    if start {
+      for _ in 0..<size {
+        let thread = Thread { [self] in
+          while true {
+            given.wait()
+            guard let piece = state.withLock({ $0.work.removeFirst() }) else { return }
+            piece()
+          }
+        }
+        thread.name = name
+        thread.start()
+      }
+    }
     given.signal()
   }
 
   /// Ends every thread once the pieces given so far have run; nothing may be given after.
   func finish() {
-    work.withLock { $0 += Array(repeating: nil, count: size) }
-    for _ in 0..<size { given.signal() }
+    let started = state.withLock { state in
+      if state.started { state.work += Array(repeating: nil, count: size) }
+      return state.started
+    }
+    if started { for _ in 0..<size { given.signal() } }
   }
 }
