@@ -42,7 +42,7 @@ public enum Evaluation {
     // chunks that the workers would need next, and inflating waited for the workers (with
     // `--threads 2`, 3–4 % more wall time on the bench's BGZF file).
     let pool = BufferPool(
-      count: 4 * options.threads + 2 + 2 * (readerCount - 1) + options.threads + 1,
+      count: 2 * options.threads + 2 + 2 * (readerCount - 1) + options.threads + 1,
       capacity: options.chunkSize)
     let queue = ChunkQueue()
     let schedule = ReaderSchedule(inputs: inputs, threads: options.threads, poolCount: pool.count)
@@ -77,8 +77,9 @@ public enum Evaluation {
     // One `concurrentPerform` for the whole run: every worker takes the next item as it
     // arrives, evaluates it if it is a chunk, and has it reduced (in arrival order, see
     // `OrderedReduction`), until the run is complete. No barrier after every few chunks,
-    // where one worker waited for the other and then for its thread to be woken again: with
-    // `--threads 2`, 1.6–1.8 CPUs were busy on the bench's plain file, 1.95 now. A worker
+    // where one worker waited for the other and then for its thread to be woken again
+    // (`scripts/utilization.sh`, `--threads 2`: 1.75 CPUs busy on the bench's plain file
+    // with batches, 1.97 with one `concurrentPerform`). A worker
     // waits for the readers on its thread; nothing else of bce runs on Dispatch's threads
     // (the BGZF reader inflates on an `InflationCrew`).
     DispatchQueue.concurrentPerform(iterations: options.threads) { worker in
@@ -163,7 +164,7 @@ public enum Evaluation {
 /// A worker that finishes an item before the items ahead of it leaves it here; the worker
 /// that finishes the last item missing reduces every finished item up to the next one not
 /// finished. No worker ever waits for another: each finishes the item it took, so the items
-/// left here are reduced by the end of the round.
+/// left here are reduced before the run ends.
 final class OrderedReduction: Sendable {
   private struct State {
     var reducer: Reducer
@@ -230,15 +231,15 @@ final class OrderedReduction: Sendable {
   }
 }
 
-/// One tally per worker of `concurrentPerform`, kept across rounds, merged at the end.
+/// One tally per worker of `concurrentPerform`, merged at the end.
 ///
 /// Keeping a worker's tally across chunks (rather than one tally per chunk) means a chunk
 /// never builds and merges a table of groups of its own: with many groups, that merge would
 /// dominate. Exactness makes the split between workers irrelevant to the result.
 ///
-/// One writer per slot (why `@unchecked Sendable` is sound): during a round, slot `w` is
+/// One writer per slot (why `@unchecked Sendable` is sound): during the run, slot `w` is
 /// touched only by the worker running iteration `w` of `concurrentPerform`, which runs each
-/// iteration once; between rounds only the evaluator's thread reads the slots.
+/// iteration once; after it only the evaluator's thread reads the slots.
 final class WorkerTallies: @unchecked Sendable {
   private let slots: UnsafeMutablePointer<Tally>
   let count: Int
@@ -254,7 +255,7 @@ final class WorkerTallies: @unchecked Sendable {
     slots.deallocate()
   }
 
-  /// Runs `body` on worker `worker`'s tally; only that worker may call this during a round.
+  /// Runs `body` on worker `worker`'s tally; only that worker may call this during the run.
   func withTally<R>(_ worker: Int, _ body: (inout Tally) -> R) -> R {
     body(&slots[worker])
   }
