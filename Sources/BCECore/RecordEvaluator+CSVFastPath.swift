@@ -453,8 +453,22 @@ struct RecentGroups {
   mutating func group(
     _ start: UnsafePointer<UInt8>, count: Int, readable: Int, in table: inout GroupTallies
   ) -> Int {
-    guard count <= 16 && readable >= 16 else { return table.group(forKey: start, count: count) }
     let raw = UnsafeRawPointer(start)
+    if count <= 8 && readable >= 8 {
+      // A short key (model names, countries, days): one word, hashed and compared alone.
+      // Its entry's second word is 0, and a longer key cannot match its length.
+      let mask: UInt64 = count == 8 ? ~0 : (1 &<< UInt64(8 &* count)) &- 1
+      let a = raw.loadUnaligned(as: UInt64.self) & mask
+      let i = Int(truncatingIfNeeded: ((a ^ UInt64(count)) &* 0x9E37_79B9_7F4A_7C15) &>> 58)
+      if lengths[i] == count && low[i] == a { return groups[i] }
+      let g = table.group(forKey: start, count: count)
+      low[i] = a
+      high[i] = 0
+      lengths[i] = count
+      groups[i] = g
+      return g
+    }
+    guard count <= 16 && readable >= 16 else { return table.group(forKey: start, count: count) }
     // The key's bytes, and zeros past its end.
     let lowMask: UInt64 = count >= 8 ? ~0 : (1 &<< UInt64(8 &* count)) &- 1
     let highMask: UInt64 =

@@ -34,21 +34,20 @@ struct FixedPointSumTests {
   @Test("sums exactly what ExactSum sums, at and across the edges of its range, any sign")
   func agreesWithExactSum() {
     var rng = SplitMix64(seed: 41)
-    // Biased exponents 1005 (2⁻¹⁸) to 1080 (below 2⁵⁸) are fixed-point; the ones around
-    // them, zeros, subnormals and the rest spill.
+    // Biased exponents 966 (2⁻⁵⁷) to 1029 (below 2⁷) have buckets; the ones around them,
+    // zeros, subnormals and the rest spill.
     let edges = [
-      0, 1, 900, 1003, 1004, 1005, 1006, 1022, 1023, 1068, 1069, 1070, 1079, 1080,
-      1081, 1082, 2046,
+      0, 1, 900, 964, 965, 966, 967, 1005, 1022, 1023, 1028, 1029, 1030, 1031, 1080, 2046,
     ]
     for round in 0..<300 {
       var terms: [Double] = []
-      let count = [1, 2, 7, 64, 1000, 5000][round % 6]
+      let count = [1, 2, 7, 64, 1000, 5000, 2048, 2049][round % 8]
       let negativeShare = [0, 0, 1, 2, 4][round % 5]  // in quarters
       for _ in 0..<count {
         let biased: Int
         switch rng.next() % 4 {
         case 0: biased = edges[Int(rng.next() % UInt64(edges.count))]
-        case 1: biased = Int(1005 + rng.next() % 76)
+        case 1: biased = Int(966 + rng.next() % 64)
         case 2: biased = Int(1000 + rng.next() % 30)  // losses and probabilities
         default: biased = Int(rng.next() % 2047)
         }
@@ -69,15 +68,25 @@ struct FixedPointSumTests {
     }
   }
 
-  @Test("carries into and borrows from the top word: a total that crosses zero and 2⁵⁸")
-  func carriesAndBorrows() {
-    let big = double(biased: 1080, fraction: 0x000F_FFFF_FFFF_FFFF, negative: false)  // < 2⁵⁸
-    let unit = double(biased: 1005, fraction: 0, negative: false)  // 2⁻¹⁸
-    var terms = Array(repeating: big, count: 300) + [unit, unit]
-    terms += Array(repeating: -big, count: 301) + [-unit, -unit, -unit]
+  @Test("full buckets: every add of a run to one bucket, the largest significand, past 2¹¹")
+  func fullBuckets() {
+    // Just below 2⁷ and 2⁻⁵⁶: the top and bottom buckets, 2¹¹ adds and more between moves.
+    let top = double(biased: 1029, fraction: 0x000F_FFFF_FFFF_FFFF, negative: false)
+    let bottom = double(biased: 966, fraction: 0x000F_FFFF_FFFF_FFFF, negative: false)
+    for count in [2047, 2048, 2049, 4096, 6145] {
+      for term in [top, bottom] {
+        let terms = Array(repeating: term, count: count)
+        #expect(fixedPointTotal(terms) == directTotal(terms), "\(count) × \(term)")
+        #expect(fixedPointTotal(terms).value == Double(count) * term, "\(count) × \(term)")
+      }
+    }
+    // A total that crosses zero: negative terms spill, positive ones are in buckets.
+    let unit = double(biased: 966, fraction: 0, negative: false)  // 2⁻⁵⁷
+    var terms = Array(repeating: top, count: 3000) + [unit, unit]
+    terms += Array(repeating: -top, count: 3001) + [-unit, -unit, -unit]
     terms += [-unit, unit, unit]  // back through zero
     #expect(fixedPointTotal(terms) == directTotal(terms))
-    #expect(fixedPointTotal(terms).value == -big)
+    #expect(fixedPointTotal(terms).value == -top)
     // Infinities and NaN keep their counts.
     let special = [1.0, .infinity, -.infinity, .nan, 0.5]
     let total = fixedPointTotal(special)
