@@ -80,9 +80,12 @@ public struct PredictionTally: Sendable {
   mutating func addUnitWeightRecord(label: Double) {
     count &+= 1
     unitWeights &+= 1
-    if label == 1 {
-      unitPositives &+= 1
-    } else if label != 0 {
+    // 0 exactly for the labels 0 and 1 (1 − label is exact near 1): one compare, nearly
+    // always true, then the count without a branch, where `label == 1` would branch on a
+    // coin flip.
+    if label * (1 - label) == 0 {
+      unitPositives &+= label == 1 ? 1 : 0
+    } else {
       otherLabels.add(label)
     }
   }
