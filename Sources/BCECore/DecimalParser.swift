@@ -133,7 +133,12 @@ public enum DecimalParser {
     let stop = 2 &+ digits
     if start[stop] | 0x20 == 0x65 { return nil }  // 'e': an exponent follows
     if significand == 0 { return (0.0, stop) }
-    guard let value = exactValue(significand, -digits) else { return nil }
+    // `exactValue` for exponents −1…−19, which need no range checks: Clinger's division,
+    // else Eisel–Lemire.
+    if significand <= 1 << 53 {
+      return (Double(significand) / powersOfTen.withUnsafeBufferPointer { $0[digits] }, stop)
+    }
+    guard let value = eiselLemire(significand, -digits) else { return nil }
     return (value, stop)
   }
 

@@ -26,6 +26,9 @@ struct CSVFastPlan: Sendable, Equatable {
   /// One prediction column, no weight and no bins, with a group column: the fast path then
   /// adds each batch of records to their groups' tallies in a loop of its own.
   let groupedUnitWeighted: Bool
+  /// The needed fields in order, for the layouts of ``unitWeighted`` and
+  /// ``groupedUnitWeighted``.
+  let steps: FastSteps?
 
   /// The plan for `layout` and `rules` with `delimiter`, or `nil` when only the general
   /// path can read such records: when labels are tokens, when a field has two roles
@@ -50,6 +53,56 @@ struct CSVFastPlan: Sendable, Equatable {
     let plain = layout.predictions.count == 1 && layout.weight == nil && rules.binCount == 0
     unitWeighted = plain && layout.group == nil
     groupedUnitWeighted = plain && layout.group != nil
+    steps = plain ? FastSteps(roles) : nil
+  }
+}
+
+/// The needed fields of a record with one prediction column and no weight — the label, the
+/// prediction and maybe the group: 2 or 3 fields — in the order they come, each with the
+/// number of fields before it that no role reads. The fast path's reader for these layouts
+/// (``RecordEvaluator/fastStepFields(_:at:steps:delimiter:delimiterWord:kernel:label:prediction:groupSpan:lines:)``)
+/// skips such fields in a loop of their own and dispatches on a role 2 or 3 times per
+/// record, where the reader for any layout dispatches on every field's role.
+struct FastSteps: Sendable, Equatable {
+  static let label: UInt8 = 1
+  static let prediction: UInt8 = 2
+  static let group: UInt8 = 3
+
+  let count: Int
+  let gap0: Int
+  let role0: UInt8
+  let gap1: Int
+  let role1: UInt8
+  let gap2: Int
+  let role2: UInt8
+
+  /// The steps of `roles`, which hold one label, one prediction, at most one group, and
+  /// skipped fields.
+  init(_ roles: [FastFieldRole]) {
+    var gaps: [Int] = []
+    var codes: [UInt8] = []
+    var previous = -1
+    for (field, role) in roles.enumerated() {
+      let code: UInt8
+      switch role {
+      case .skip: continue
+      case .label: code = FastSteps.label
+      case .prediction: code = FastSteps.prediction
+      case .group: code = FastSteps.group
+      case .weight: preconditionFailure("no weight in a layout with steps")
+      }
+      gaps.append(field - previous - 1)
+      codes.append(code)
+      previous = field
+    }
+    precondition((2...3).contains(codes.count))
+    count = codes.count
+    gap0 = gaps[0]
+    role0 = codes[0]
+    gap1 = gaps[1]
+    role1 = codes[1]
+    gap2 = count == 3 ? gaps[2] : 0
+    role2 = count == 3 ? codes[2] : 0
   }
 }
 
@@ -178,9 +231,8 @@ extension RecordEvaluator {
         var negativeCount = 0
         var softCount = 0
         let count = readFastBatch(
-          bytes, from: &p, upTo: batch, roles: roles, delimiter: delimiter,
-          delimiterWord: delimiterWord, predictions: predictions, kernel: kernel, more: &more,
-          lines: &lines
+          bytes, from: &p, upTo: batch, delimiter: delimiter, delimiterWord: delimiterWord,
+          kernel: kernel, more: &more, lines: &lines
         ) { _, label, value, _ in
           // 0 exactly for the labels 0 and 1 (1 − label is exact near 1): one compare,
           // where `label == 0 || label == 1` branches on the label.
@@ -259,9 +311,8 @@ extension RecordEvaluator {
             var negativeCount = 0
             var softCount = 0
             let count = readFastBatch(
-              bytes, from: &p, upTo: batch, roles: roles, delimiter: delimiter,
-              delimiterWord: delimiterWord, predictions: predictions, kernel: kernel, more: &more,
-              lines: &lines
+              bytes, from: &p, upTo: batch, delimiter: delimiter, delimiterWord: delimiterWord,
+              kernel: kernel, more: &more, lines: &lines
             ) { _, label, value, groupSpan in
               // The fast path takes no quoted field, so the key is the field's bytes as they
               // are.
@@ -348,29 +399,149 @@ extension RecordEvaluator {
   @inline(__always)
   func readFastBatch<Kernel: FastLossKernel>(
     _ bytes: UnsafeBufferPointer<UInt8>, from position: inout Int, upTo batch: Int,
-    roles: UnsafeBufferPointer<FastFieldRole>, delimiter: UInt8, delimiterWord: UInt64,
-    predictions: UnsafeMutableBufferPointer<Double>, kernel: Kernel, more: inout Bool,
+    delimiter: UInt8, delimiterWord: UInt64, kernel: Kernel, more: inout Bool,
     lines: inout Int, _ record: (Int, Double, Double, FieldSpan) -> Void
   ) -> Int {
+    let steps = fastPlan!.steps!
     var label = 0.0
-    var weight = 1.0
+    var prediction = 0.0
     var groupSpan = FieldSpan.text(0, 0)
     var count = 0
     while count < batch {
       guard position < bytes.count,
-        let next = fastCSVFields(
-          bytes, at: position, roles: roles, delimiter: delimiter, delimiterWord: delimiterWord,
-          predictions: predictions, kernel: kernel, label: &label, weight: &weight,
-          groupSpan: &groupSpan, lines: &lines)
+        let next = fastStepFields(
+          bytes, at: position, steps: steps, delimiter: delimiter, delimiterWord: delimiterWord,
+          kernel: kernel, label: &label, prediction: &prediction, groupSpan: &groupSpan,
+          lines: &lines)
       else {
         more = false
         break
       }
       position = next
-      record(count, label, predictions[0], groupSpan)
+      record(count, label, prediction, groupSpan)
       count &+= 1
     }
     return count
+  }
+
+  /// ``fastCSVFields(_:at:roles:delimiter:delimiterWord:predictions:kernel:label:weight:groupSpan:lines:)``
+  /// for the layouts with one prediction column and no weight, by ``FastSteps``: the same
+  /// records, values and line counts.
+  @inline(__always)
+  func fastStepFields<Kernel: FastLossKernel>(
+    _ bytes: UnsafeBufferPointer<UInt8>, at position: Int, steps: FastSteps, delimiter: UInt8,
+    delimiterWord: UInt64, kernel: Kernel, label: inout Double, prediction: inout Double,
+    groupSpan: inout FieldSpan, lines: inout Int
+  ) -> Int? {
+    var p = position
+    let first = fastStep(
+      bytes, from: &p, gap: steps.gap0, role: steps.role0, last: steps.count == 1,
+      delimiter: delimiter, delimiterWord: delimiterWord, kernel: kernel, label: &label,
+      prediction: &prediction, groupSpan: &groupSpan, lines: &lines)
+    guard first == 0 else { return nil }
+    let second = fastStep(
+      bytes, from: &p, gap: steps.gap1, role: steps.role1, last: steps.count == 2,
+      delimiter: delimiter, delimiterWord: delimiterWord, kernel: kernel, label: &label,
+      prediction: &prediction, groupSpan: &groupSpan, lines: &lines)
+    if steps.count == 2 { return second > 0 ? second : nil }
+    guard second == 0 else { return nil }
+    let third = fastStep(
+      bytes, from: &p, gap: steps.gap2, role: steps.role2, last: true, delimiter: delimiter,
+      delimiterWord: delimiterWord, kernel: kernel, label: &label, prediction: &prediction,
+      groupSpan: &groupSpan, lines: &lines)
+    return third > 0 ? third : nil
+  }
+
+  /// One step of ``fastStepFields(_:at:steps:delimiter:delimiterWord:kernel:label:prediction:groupSpan:lines:)``:
+  /// skips `gap` fields from `p`, then reads the next field in its `role`.
+  ///
+  /// - Parameter last: it is the record's last needed field.
+  /// - Returns: −1 when the record needs the general path (`lines` unchanged); otherwise,
+  ///   for the last field, the position after the record (after its line end, or the end of
+  ///   the bytes), and for another, 0 with `p` at the next field.
+  @inline(__always)
+  func fastStep<Kernel: FastLossKernel>(
+    _ bytes: UnsafeBufferPointer<UInt8>, from p: inout Int, gap: Int, role: UInt8, last: Bool,
+    delimiter: UInt8, delimiterWord: UInt64, kernel: Kernel, label: inout Double,
+    prediction: inout Double, groupSpan: inout FieldSpan, lines: inout Int
+  ) -> Int {
+    let n = bytes.count
+    let base = bytes.baseAddress!
+    // p < n here, and after each skipped field: the record's first byte, or the byte after
+    // a delimiter that is not the buffer's last.
+    var skips = gap
+    while skips > 0 {
+      if bytes[p] == CSVScanner.quote { return -1 }
+      let q = CSVScanner.nextDelimiterOrNewline(bytes, from: p, delimiter: delimiterWord)
+      guard q < n && bytes[q] == delimiter else { return -1 }
+      p = q &+ 1
+      if p == n { return -1 }  // a trailing delimiter at the very end
+      skips &-= 1
+    }
+    var q: Int
+    switch role {
+    case FastSteps.label:
+      let byte = bytes[p]
+      // `byte | 1 == "1"`: '0' or '1', in one compare.
+      if byte | 1 == UInt8(ascii: "1")
+        && (p &+ 1 == n || bytes[p &+ 1] == delimiter || bytes[p &+ 1] == CSVScanner.newline
+          || bytes[p &+ 1] == CSVScanner.carriageReturn)
+      {
+        // The value without a branch: labels are coin flips to the branch predictor.
+        label = Double(byte & 1)
+        q = p &+ 1
+      } else {
+        guard let (value, count) = DecimalParser.parsePrefix(base + p, limit: n &- p),
+          value >= 0 && value <= 1
+        else { return -1 }
+        label = value
+        q = p &+ count
+      }
+    case FastSteps.prediction:
+      var parsed: (value: Double, count: Int)? = nil
+      if n &- p >= DecimalParser.zeroPointFractionReach
+        && UnsafeRawPointer(base + p).loadUnaligned(as: UInt16.self) == 0x2E30  // "0."
+      {
+        parsed = DecimalParser.parseZeroPointFraction(base + p)
+      }
+      if parsed == nil { parsed = DecimalParser.parsePrefix(base + p, limit: n &- p) }
+      guard let (value, count) = parsed, kernel.accepts(prediction: value) else { return -1 }
+      prediction = value
+      q = p &+ count
+    default:  // the group
+      if bytes[p] == CSVScanner.quote { return -1 }
+      q = CSVScanner.nextDelimiterOrNewline(bytes, from: p, delimiter: delimiterWord)
+      // As the general path: a CR before the line end (or the input's end) is not part of
+      // the field. (Only the last field can end there: any other must end at a delimiter.)
+      var end = q
+      if last && end > p && (q == n || bytes[q] == CSVScanner.newline)
+        && bytes[end &- 1] == CSVScanner.carriageReturn
+      {
+        end &-= 1
+      }
+      groupSpan = .text(p, end)
+    }
+    if !last {
+      guard q < n && bytes[q] == delimiter else { return -1 }
+      p = q &+ 1
+      return p == n ? -1 : 0  // a trailing delimiter at the very end
+    }
+    // The last needed field: its end must be the record's end, or a delimiter before fields
+    // that no role reads.
+    if q == n { return n }
+    let byte = bytes[q]
+    if byte == CSVScanner.newline {
+      lines &+= 1
+      return q &+ 1
+    }
+    if byte == CSVScanner.carriageReturn && q &+ 1 < n && bytes[q &+ 1] == CSVScanner.newline {
+      lines &+= 1
+      return q &+ 2
+    }
+    if byte == delimiter && q &+ 1 < n {
+      return CSVScanner.recordEnd(bytes, from: q &+ 1, delimiter: delimiter, newlines: &lines)
+    }
+    return -1
   }
 
   /// Reads the needed fields of the record at `position` on the fast path: its label, its
@@ -497,10 +668,11 @@ struct RecentGroups {
   ) -> Int {
     let raw = UnsafeRawPointer(start)
     if count <= 8 && readable >= 8 {
-      // A short key (model names, countries, days): one word, hashed and compared alone.
-      // Its entry's second word is 0, and a longer key cannot match its length.
-      let mask: UInt64 = count == 8 ? ~0 : (1 &<< UInt64(8 &* count)) &- 1
-      let a = raw.loadUnaligned(as: UInt64.self) & mask
+      // A short key (model names, countries, days): one word, hashed and compared alone,
+      // its bytes shifted to the top (a longer key cannot match its length). The empty key
+      // keeps the 8 bytes after it (a shift by 64 is one by 0): its entry then matches only
+      // when they are the same, which costs a table lookup, never a wrong group.
+      let a = raw.loadUnaligned(as: UInt64.self) &<< UInt64(64 &- 8 &* count)
       let i = Int(truncatingIfNeeded: ((a ^ UInt64(count)) &* 0x9E37_79B9_7F4A_7C15) &>> 58)
       if lengths[i] == count && low[i] == a { return groups[i] }
       let g = table.group(forKey: start, count: count)

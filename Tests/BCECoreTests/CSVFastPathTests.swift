@@ -387,3 +387,80 @@ func aDelimiterThatCanBePartOfANumberTurnsTheFastPathOff(delimiter: String) {
   }
   #expect(table.count == reference.count)
 }
+
+// MARK: The reader by steps
+
+@Test func theStepReaderReadsEveryRecordAsTheFieldReaderDoes() {
+  var random = SplitMix64(seed: 0x57E9_5EAD)
+  var taken = 0
+  var declined = 0
+  for round in 0..<1500 {
+    var shape = randomShape(&random)
+    // The layouts with steps: one prediction column, no weight, no bins.
+    var free = Array(0..<shape.fields).shuffled(using: &random)
+    let label = free.removeLast()
+    let prediction = free.removeLast()
+    let group = !free.isEmpty && random.next() % 2 == 0 ? free.removeLast() : nil
+    shape.layout = ColumnLayout(
+      label: label, predictions: [prediction], weight: nil, group: group,
+      names: ColumnNames(
+        label: "'label'", predictions: ["'p0'"], weight: nil, group: group == nil ? nil : "'g'"))
+    shape.rules = RecordRules(formula: shape.rules.formula, skipInvalid: false, binCount: 0)
+    let chunk = randomChunk(shape, records: 1 + Int(random.next() % 40), &random, oddOneIn: 3)
+    let evaluator = RecordEvaluator(
+      format: .csv(delimiter: shape.delimiter), layout: shape.layout, rules: shape.rules,
+      fastPath: true)
+    guard let plan = evaluator.fastPlan, let steps = plan.steps else {
+      Issue.record("round \(round): no steps for \(shape.layout)")
+      continue
+    }
+    // Every position after a line end, and some others, as a record's start (which the
+    // readers' callers keep below the chunk's end).
+    var starts = chunk.isEmpty ? [] : [0]
+    for (i, byte) in chunk.enumerated() where byte == UInt8(ascii: "\n") || i % 7 == 3 {
+      if i + 1 < chunk.count { starts.append(i + 1) }
+    }
+    let word = CSVScanner.broadcast(shape.delimiter)
+    chunk.withUnsafeBufferPointer { bytes in
+      plan.roles.withUnsafeBufferPointer { roles in
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: 1) { predictions in
+          for start in starts {
+            var label = -1.0
+            var value = -1.0
+            var span = FieldSpan.text(-1, -1)
+            var lines = 0
+            let next = evaluator.fastStepFields(
+              bytes, at: start, steps: steps, delimiter: shape.delimiter, delimiterWord: word,
+              kernel: shape.rules.formula, label: &label, prediction: &value, groupSpan: &span,
+              lines: &lines)
+            var label2 = -1.0
+            var weight = 1.0
+            var span2 = FieldSpan.text(-1, -1)
+            var lines2 = 0
+            predictions[0] = -1
+            let next2 = evaluator.fastCSVFields(
+              bytes, at: start, roles: roles, delimiter: shape.delimiter, delimiterWord: word,
+              predictions: predictions, kernel: shape.rules.formula, label: &label2,
+              weight: &weight, groupSpan: &span2, lines: &lines2)
+            let text = String(decoding: chunk[start...].prefix(60), as: UTF8.self).debugDescription
+            #expect(next == next2, "round \(round): \(text)")
+            guard let next, next == next2 else {
+              declined += 1
+              continue
+            }
+            taken += 1
+            #expect(lines == lines2, "round \(round): \(text)")
+            #expect(label.bitPattern == label2.bitPattern, "round \(round): \(text)")
+            #expect(value.bitPattern == predictions[0].bitPattern, "round \(round): \(text)")
+            if group != nil {
+              #expect(span.start == span2.start && span.end == span2.end, "round \(round): \(text)")
+            }
+          }
+        }
+      }
+    }
+  }
+  // Both outcomes happen often: the test would notice readers that agree only on declining.
+  #expect(taken > 5000)
+  #expect(declined > 5000)
+}
