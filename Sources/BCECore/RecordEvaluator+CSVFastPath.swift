@@ -160,24 +160,22 @@ extension RecordEvaluator {
       // the clamp rule of the default preset.
       if let kernel = rules.formula.clampKernel {
         return evaluateUnitWeighted(
-          bytes, from: p, roles: roles, delimiter: delimiter, delimiterWord: delimiterWord,
-          predictions: predictions, kernel: kernel, tally: &tally, lines: &lines)
+          bytes, from: p, delimiter: delimiter, delimiterWord: delimiterWord, kernel: kernel,
+          tally: &tally, lines: &lines)
       }
       return evaluateUnitWeighted(
-        bytes, from: p, roles: roles, delimiter: delimiter, delimiterWord: delimiterWord,
-        predictions: predictions, kernel: rules.formula, tally: &tally, lines: &lines)
+        bytes, from: p, delimiter: delimiter, delimiterWord: delimiterWord,
+        kernel: rules.formula, tally: &tally, lines: &lines)
     }
     if fastPlan!.groupedUnitWeighted {
       if let kernel = rules.formula.clampKernel {
         return evaluateGroupedUnitWeighted(
-          bytes, from: p, roles: roles, delimiter: delimiter, delimiterWord: delimiterWord,
-          predictions: predictions, kernel: kernel, recent: &recent, tally: &tally,
-          lines: &lines)
+          bytes, from: p, delimiter: delimiter, delimiterWord: delimiterWord, kernel: kernel,
+          recent: &recent, tally: &tally, lines: &lines)
       }
       return evaluateGroupedUnitWeighted(
-        bytes, from: p, roles: roles, delimiter: delimiter, delimiterWord: delimiterWord,
-        predictions: predictions, kernel: rules.formula, recent: &recent, tally: &tally,
-        lines: &lines)
+        bytes, from: p, delimiter: delimiter, delimiterWord: delimiterWord,
+        kernel: rules.formula, recent: &recent, tally: &tally, lines: &lines)
     }
     while p < n,
       let next = fastCSVFields(
@@ -202,13 +200,14 @@ extension RecordEvaluator {
   /// (``UnitWeightedSums``) folded into the tally once per run of records.
   ///
   /// A loop of its own, not a branch in the general loop: one loop with the branch measured
-  /// 3 % more CPU on the 20M-row bench file (`--threads 1`, 3 runs each).
-  @inline(__always)
+  /// 3 % more CPU on the 20M-row bench file (`--threads 1`, 3 runs each). A function of its
+  /// own too, not inlined into `evaluateCSV`: `scripts/instructions.sh` counts 442.6
+  /// instructions per record against 457.4 inlined (and 520.4 against 527.0 with `-g model`,
+  /// whose loop stays inlined: on its own it took 564.9).
+  @inline(never)
   func evaluateUnitWeighted<Kernel: FastLossKernel>(
-    _ bytes: UnsafeBufferPointer<UInt8>, from position: Int,
-    roles: UnsafeBufferPointer<FastFieldRole>, delimiter: UInt8, delimiterWord: UInt64,
-    predictions: UnsafeMutableBufferPointer<Double>, kernel: Kernel, tally: inout Tally,
-    lines: inout Int
+    _ bytes: UnsafeBufferPointer<UInt8>, from position: Int, delimiter: UInt8,
+    delimiterWord: UInt64, kernel: Kernel, tally: inout Tally, lines: inout Int
   ) -> Int {
     var p = position
     var sums = UnitWeightedSums()
@@ -273,15 +272,14 @@ extension RecordEvaluator {
 
   /// ``evaluateCSVFast(_:from:roles:delimiter:delimiterWord:predictions:recent:tally:lines:)`` for
   /// one prediction, every weight 1, and a group column: in batches, like
-  /// ``evaluateUnitWeighted(_:from:roles:delimiter:delimiterWord:predictions:kernel:tally:lines:)``.
-  /// The first pass reads each record and finds its group (``RecentGroups`` first, then the
-  /// table); the second adds the terms to the groups' tallies through one pointer.
+  /// ``evaluateUnitWeighted(_:from:delimiter:delimiterWord:kernel:tally:lines:)``.
+  /// The first pass reads each record, finds its group (``RecentGroups`` first, then the
+  /// table) and sorts it by label; the second adds the terms to the groups' tallies.
   @inline(__always)
   func evaluateGroupedUnitWeighted<Kernel: FastLossKernel>(
-    _ bytes: UnsafeBufferPointer<UInt8>, from position: Int,
-    roles: UnsafeBufferPointer<FastFieldRole>, delimiter: UInt8, delimiterWord: UInt64,
-    predictions: UnsafeMutableBufferPointer<Double>, kernel: Kernel,
-    recent: inout RecentGroups, tally: inout Tally, lines: inout Int
+    _ bytes: UnsafeBufferPointer<UInt8>, from position: Int, delimiter: UInt8,
+    delimiterWord: UInt64, kernel: Kernel, recent: inout RecentGroups, tally: inout Tally,
+    lines: inout Int
   ) -> Int {
     let n = bytes.count
     let base = bytes.baseAddress!
