@@ -358,7 +358,8 @@ final class BGZFReader {
   }
 
   /// The next job: consecutive members of about ``jobCapacity`` decompressed bytes, copied
-  /// out of the input (or left in place in a mapped file); `nil` when no member follows (then `walkEnd` says why).
+  /// out of the input (or left in place in a mapped file); `nil` when no member follows
+  /// (then `walkEnd` says why).
   private func plan() throws(BCEError) -> InflationJob? {
     let job = InflationJob(
       buffer: mapped != nil

@@ -31,6 +31,10 @@ final class BufferPool: Sendable {
   }
 
   /// Returns a buffer taken from this pool.
+  /// Buffers given back and not taken again: how tests check that every chunk came back,
+  /// without a ``take()`` that would wait forever for one that did not.
+  var idleCount: Int { free.withLock { $0.count } }
+
   func give(_ buffer: ChunkBuffer) {
     buffer.reset()
     free.withLock { $0.append(buffer) }

@@ -260,7 +260,7 @@ final class WorkerTallies: @unchecked Sendable {
     body(&slots[worker])
   }
 
-  /// Every worker's tally, merged (after the last round).
+  /// Every worker's tally, merged (after the run).
   func merged() -> Tally {
     var total = slots[0]
     for w in 1..<count { total.merge(slots[w]) }
