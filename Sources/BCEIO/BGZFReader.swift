@@ -19,7 +19,7 @@ import Dispatch
 /// groups consecutive members into jobs of about a chunk of output each. Each job is
 /// inflated on a worker (every member checked — header, CRC-32 and length — exactly as
 /// ``GzipReader`` checks it) straight into a chunk, while the reader keeps up to
-/// `threads + 1` jobs in flight and hands the chunks over in order: there is no barrier,
+/// ``jobsInFlight(threads:)`` jobs in flight and hands the chunks over in order: there is no barrier,
 /// a worker that finishes early takes the next job.
 ///
 /// A mapped file (``init(mapped:name:backend:threads:pool:chunkSize:crew:)``) is read in place:
@@ -53,6 +53,13 @@ final class BGZFReader {
     /// Anything else: another gzip header, zero padding, garbage.
     case other
   }
+
+  /// The jobs a reader keeps in flight when they inflate on `threads` threads: twice as
+  /// many, so that a thread that finishes a job finds another while the reader waits for
+  /// the oldest. With one more than `threads` (2 + 1 at `--threads 2`), a thread often found
+  /// none: the reader hands the chunks over in order, and while it waited for a slow oldest
+  /// job the jobs after it were done and no new one started.
+  static func jobsInFlight(threads: Int) -> Int { 2 * threads }
 
   /// The largest ISIZE a BGZF member has (the format's 64 KiB limit).
   static let maxDecodedSize = 1 << 16
@@ -154,7 +161,8 @@ final class BGZFReader {
   ///
   /// - Parameters:
   ///   - threads: members are inflated on this many threads (with one more job waiting).
-  ///   - pool: where the chunks come from; the reader holds at most `threads + 1` of them.
+  ///   - pool: where the chunks come from; the reader holds at most
+  ///     ``jobsInFlight(threads:)`` of them.
   ///   - chunkSize: about how many decompressed bytes each chunk receives.
   ///   - buffers: buffers that an earlier reader on this thread left, to use and leave in
   ///     turn; `nil` to make and free them.
@@ -194,7 +202,9 @@ final class BGZFReader {
     self.backend = backend
     self.pool = pool
     var inflaters: [any MemberInflater] = []
-    for _ in 0...threads { inflaters.append(try backend.makeInflater(name: name)) }
+    for _ in 0..<BGZFReader.jobsInFlight(threads: threads) {
+      inflaters.append(try backend.makeInflater(name: name))
+    }
     self.inflaters = inflaters
     self.crew = crew ?? InflationCrew(threads: threads, name: "bce-inflate")
     ownsCrew = crew == nil

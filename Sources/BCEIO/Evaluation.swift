@@ -18,7 +18,7 @@ public struct EvaluationOutcome: Sendable {
 /// arrive from any input, and the chunk tallies are merged exactly; lines and errors are
 /// reduced in input order.
 ///
-/// Memory is bounded by the chunk pool — 2·threads + 2 chunks, and 2 more for each reader
+/// Memory is bounded by the chunk pool — 4·threads + 2 chunks, and 2 more for each reader
 /// after the first — whatever the size and the number of the inputs.
 public enum Evaluation {
   /// Evaluates `inputs` as one pooled set of records.
@@ -38,11 +38,12 @@ public enum Evaluation {
     precondition(options.threads >= 1 && options.chunkSize >= 1, "threads and chunk size ≥ 1")
     let readerCount = max(1, min(options.threads, inputs.count))
     // Twice the chunks that the workers evaluate at once, two chunks per reader, and room
-    // for a BGZF reader's `threads + 1` jobs in flight: without it, those jobs held the
-    // chunks that the workers would need next, and inflating waited for the workers (with
-    // `--threads 2`, 3–4 % more wall time on the bench's BGZF file).
+    // for a BGZF reader's jobs in flight: without it, those jobs held the chunks that the
+    // workers would need next, and inflating waited for the workers (with `--threads 2`,
+    // 3–4 % more wall time on the bench's BGZF file).
     let pool = BufferPool(
-      count: 2 * options.threads + 2 + 2 * (readerCount - 1) + options.threads + 1,
+      count: 2 * options.threads + 2 + 2 * (readerCount - 1)
+        + BGZFReader.jobsInFlight(threads: options.threads),
       capacity: options.chunkSize)
     let queue = ChunkQueue()
     let schedule = ReaderSchedule(inputs: inputs, threads: options.threads, poolCount: pool.count)

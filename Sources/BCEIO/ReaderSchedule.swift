@@ -11,9 +11,9 @@ import Synchronization
 /// The budget (why the readers cannot deadlock on the pool). A reader that reads an input
 /// of kind k holds at most `m(k)` pool chunks at once: 1 for a mapped file (it hands each
 /// chunk over as soon as it is cut), 2 for a stream (the chunk being filled, and the next one
-/// the partial record goes to), `threads + 2` for BGZF (the chunk being stitched, and the
-/// `threads + 1` jobs in flight). An admitted input *commits* `m(k) − 1` credits, out of
-/// `pool.count − 1`. Then, whenever every reader is blocked in ``BufferPool/take()``, each
+/// the partial record goes to), 2·threads + 1 for BGZF (the chunk being stitched, and the
+/// 2·threads jobs in flight, ``BGZFReader/jobsInFlight(threads:)``). An admitted input
+/// *commits* `m(k) − 1` credits, out of `pool.count − 1`. Then, whenever every reader is blocked in ``BufferPool/take()``, each
 /// holds at most `m(k) − 1` chunks (it is asking for one more), so the readers hold at
 /// most `pool.count − 1` together: at least one chunk is on the ``ChunkQueue`` or with the
 /// evaluator. The evaluator never waits for a reader while it holds chunks — it gives back
@@ -22,9 +22,9 @@ import Synchronization
 /// jobs never wait for the pool.
 ///
 /// An input's kind is known only once it is opened and its first bytes are read, so an
-/// input is admitted with the most any kind commits (``ceiling``, `threads + 1`) and
+/// input is admitted with the most any kind commits (``ceiling``, the jobs in flight) and
 /// ``settle(keeping:)`` gives back what its kind does not need. A reader alone always fits
-/// (`threads + 1 ≤ pool.count − 1`), so the first input not admitted yet is admitted as soon
+/// (`ceiling ≤ pool.count − 1`), so the first input not admitted yet is admitted as soon
 /// as the readers ahead of it finish; inputs are admitted in order, so none waits forever.
 ///
 /// Standard input (`-`, more than once) is one stream: an input that reads it is not
@@ -50,7 +50,7 @@ final class ReaderSchedule: @unchecked Sendable {
   /// A schedule for `inputs` read by readers that share `poolCount` chunks, each BGZF input
   /// inflating on `threads` threads.
   init(inputs: [EvaluationInput], threads: Int, poolCount: Int) {
-    ceiling = threads + 1
+    ceiling = BGZFReader.jobsInFlight(threads: threads)
     precondition(ceiling <= poolCount - 1, "one reader alone must fit the pool")
     readsStandardInput = inputs.map(\.readsStandardInput)
     free = poolCount - 1
@@ -59,7 +59,7 @@ final class ReaderSchedule: @unchecked Sendable {
   /// The credits an input of each kind commits once it is known: the most chunks its reader
   /// holds at once, less one.
   static func commitment(mapped: Bool, blocks: Bool, threads: Int) -> Int {
-    mapped ? 0 : blocks ? threads + 1 : 1
+    mapped ? 0 : blocks ? BGZFReader.jobsInFlight(threads: threads) : 1
   }
 
   /// Waits until the next input may be read, and returns its index with ``ceiling`` credits

@@ -59,7 +59,9 @@ private func readBlocks(
   _ file: [UInt8], threads: Int, chunkSize: Int, pieceSize: Int = .max,
   backend: InflateBackend = .zlib
 ) throws(BCEError) -> (bytes: [UInt8], handedOver: Bool) {
-  let pool = BufferPool(count: threads + 2, capacity: chunkSize)
+  // The jobs in flight, and the chunk in hand.
+  let pool = BufferPool(
+    count: BGZFReader.jobsInFlight(threads: threads) + 1, capacity: chunkSize)
   let reader = try BGZFReader(
     prefix: [], raw: MemorySource(file, pieceSize: pieceSize), name: "r.bgz", backend: backend,
     threads: threads, pool: pool, chunkSize: chunkSize)
@@ -363,7 +365,7 @@ struct BGZFTests {
       let path = directory.appendingPathComponent("in\(k).csv.bgz").path
       try Data(bytes).write(to: URL(fileURLWithPath: path))
       // The reader itself: every member inflated in place, the rest handed over.
-      let pool = BufferPool(count: 4, capacity: 3000)
+      let pool = BufferPool(count: BGZFReader.jobsInFlight(threads: 2) + 1, capacity: 3000)
       let mapping = try #require(try FileSource(path: path).map())
       #expect(mapping.isBGZF)
       let source = MappedSource(mapping)
@@ -411,7 +413,7 @@ struct BGZFTests {
     let buffers = BGZFReader.Buffers()
     // Chunk sizes that change the job buffers' size, and readers dropped with jobs in flight.
     for (k, chunkSize) in [5000, 5000, 100, 5000, 70_000, 100].enumerated() {
-      let pool = BufferPool(count: 5, capacity: chunkSize)
+      let pool = BufferPool(count: BGZFReader.jobsInFlight(threads: 3) + 1, capacity: chunkSize)
       let reader = try BGZFReader(
         prefix: [], raw: MemorySource(file, pieceSize: 3000), name: "r.bgz", backend: .zlib,
         threads: 3, pool: pool, chunkSize: chunkSize, buffers: buffers)

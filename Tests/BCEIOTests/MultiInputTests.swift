@@ -378,7 +378,8 @@ struct MultiInputTests {
         var options = EvaluationOptions()
         options.threads = threads
         options.chunkSize = 64
-        let pool = BufferPool(count: threads + 3, capacity: options.chunkSize)
+        let pool = BufferPool(
+          count: BGZFReader.jobsInFlight(threads: threads) + 2, capacity: options.chunkSize)
         let queue = ChunkQueue()
         let inputs: [EvaluationInput] = [.bytes(bytes, name: "x.csv.gz")]
         let producer = ChunkProducer(
