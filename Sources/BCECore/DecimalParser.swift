@@ -134,8 +134,12 @@ public enum DecimalParser {
     if start[stop] | 0x20 == 0x65 { return nil }  // 'e': an exponent follows
     if significand == 0 { return (0.0, stop) }
     // `exactValue` for exponents −1…−19, which need no range checks: Clinger's division,
-    // else Eisel–Lemire.
-    if significand <= 1 << 53 {
+    // else Eisel–Lemire. The choice is by the count of digits, not by whether the
+    // significand is at most 2⁵³ (which Clinger needs): probabilities printed in full have
+    // 16 or 17 digits, and 16 digits fall on either side of 2⁵³ from record to record, so
+    // that branch was a coin flip to the predictor; a count of 15 or fewer keeps the
+    // significand below 10¹⁵ < 2⁵³, and Eisel–Lemire is exact for the rest.
+    if digits <= 15 {
       return (Double(significand) / powersOfTen.withUnsafeBufferPointer { $0[digits] }, stop)
     }
     guard let value = eiselLemire(significand, -digits) else { return nil }
