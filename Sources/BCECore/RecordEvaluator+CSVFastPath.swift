@@ -285,12 +285,13 @@ extension RecordEvaluator {
     let base = bytes.baseAddress!
     var p = position
     let batch = 64
-    // With at most `slotCount` groups in the table, group g's losses and probabilities are
-    // summed in fixed point (``FixedPointSum``) in slots 2g and 2g + 1, moved into its
-    // tally at the end; with more, each term goes to the group's exact sums at once.
+    // With at most `slotCount` groups in the table, group g's records are summed in
+    // `sums[g]` as the ungrouped loop sums its records (``UnitWeightedSums``), and folded
+    // into its tally at the end; with more, each record goes to its group's tally at once.
     let slotCount = 16
-    withUnsafeTemporaryAllocation(of: FixedPointSum.self, capacity: 2 * slotCount) { slots in
-      slots.initialize(repeating: FixedPointSum())
+    withUnsafeTemporaryAllocation(of: UnitWeightedSums.self, capacity: slotCount) { sums in
+      sums.initialize(repeating: UnitWeightedSums())
+      defer { sums.deinitialize() }
       var slotsUsed = 0
       // The first pass sorts the records by label, without a branch, as the ungrouped loop
       // does: predictions and groups of positives, of negatives, and of soft labels.
@@ -333,24 +334,42 @@ extension RecordEvaluator {
               }
             }
             tally.records &+= count
-            let few = tally.groups!.count <= slotCount
-            if few { slotsUsed = tally.groups!.count }
-            tally.groups!.withTallies { tallies in
+            if tally.groups!.count <= slotCount {
+              slotsUsed = tally.groups!.count
               for i in 0..<positiveCount {
-                addGroupedTerms(
-                  kernel.terms(label: 1, prediction: positives[i]), label: 1,
-                  to: positiveGroups[i], tallies: tallies, slots: few ? slots : nil)
+                let g = positiveGroups[i]
+                sums[g].add(kernel.terms(label: 1, prediction: positives[i]))
+                sums[g].records &+= 1
+                sums[g].positives &+= 1
               }
               for i in 0..<negativeCount {
-                addGroupedTerms(
-                  kernel.terms(label: 0, prediction: negatives[i]), label: 0,
-                  to: negativeGroups[i], tallies: tallies, slots: few ? slots : nil)
+                let g = negativeGroups[i]
+                sums[g].add(kernel.terms(label: 0, prediction: negatives[i]))
+                sums[g].records &+= 1
               }
               for i in 0..<softCount {
-                addGroupedTerms(
-                  kernel.terms(label: softLabels[i], prediction: softValues[i]),
-                  label: softLabels[i], to: softGroups[i], tallies: tallies,
-                  slots: few ? slots : nil)
+                let g = softGroups[i]
+                sums[g].add(kernel.terms(label: softLabels[i], prediction: softValues[i]))
+                sums[g].records &+= 1
+                sums[g].softLabels.add(softLabels[i])
+              }
+            } else {
+              tally.groups!.withTallies { tallies in
+                for i in 0..<positiveCount {
+                  addGroupedTerms(
+                    kernel.terms(label: 1, prediction: positives[i]), label: 1,
+                    to: &tallies[positiveGroups[i]])
+                }
+                for i in 0..<negativeCount {
+                  addGroupedTerms(
+                    kernel.terms(label: 0, prediction: negatives[i]), label: 0,
+                    to: &tallies[negativeGroups[i]])
+                }
+                for i in 0..<softCount {
+                  addGroupedTerms(
+                    kernel.terms(label: softLabels[i], prediction: softValues[i]),
+                    label: softLabels[i], to: &tallies[softGroups[i]])
+                }
               }
             }
           }
@@ -358,9 +377,9 @@ extension RecordEvaluator {
       }
       if slotsUsed > 0 {
         tally.groups!.withTallies { tallies in
-          for g in 0..<slotsUsed {
-            slots[2 * g].flush(into: &tallies[g].lossSum)
-            slots[2 * g + 1].flush(into: &tallies[g].predictionSum)
+          for g in 0..<slotsUsed where sums[g].records > 0 {
+            sums[g].flush()
+            tallies[g].addUnitWeighted(sums[g])
           }
         }
       }
@@ -368,23 +387,14 @@ extension RecordEvaluator {
     return p
   }
 
-  /// Adds one record's terms and label to group `g`'s tally, its loss and probability to the
-  /// group's ``FixedPointSum`` slots (2g and 2g + 1) when there are `slots`, else to its
-  /// exact sums.
+  /// Adds one record's terms and label to its group's tally.
   @inline(__always)
   func addGroupedTerms(
-    _ terms: (loss: Double, probability: Double, clipped: Bool), label: Double, to g: Int,
-    tallies: UnsafeMutableBufferPointer<PredictionTally>,
-    slots: UnsafeMutableBufferPointer<FixedPointSum>?
+    _ terms: (loss: Double, probability: Double, clipped: Bool), label: Double,
+    to tally: inout PredictionTally
   ) {
-    if let slots {
-      tallies[g].addUnitWeightRecord(label: label)
-      slots[2 &* g].add(terms.loss, spillingInto: &tallies[g].lossSum)
-      slots[2 &* g &+ 1].add(terms.probability, spillingInto: &tallies[g].predictionSum)
-    } else {
-      tallies[g].addUnitWeight(label: label, probability: terms.probability, loss: terms.loss)
-    }
-    tallies[g].clipped &+= terms.clipped ? 1 : 0
+    tally.addUnitWeight(label: label, probability: terms.probability, loss: terms.loss)
+    tally.clipped &+= terms.clipped ? 1 : 0
   }
 
   /// Reads up to `batch` records from `position` on the fast path, in the layouts with one
