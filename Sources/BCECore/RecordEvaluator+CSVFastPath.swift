@@ -201,9 +201,10 @@ extension RecordEvaluator {
   ///
   /// A loop of its own, not a branch in the general loop: one loop with the branch measured
   /// 3 % more CPU on the 20M-row bench file (`--threads 1`, 3 runs each). A function of its
-  /// own too, not inlined into `evaluateCSV`: `scripts/instructions.sh` counts 442.6
-  /// instructions per record against 457.4 inlined (and 520.4 against 527.0 with `-g model`,
-  /// whose loop stays inlined: on its own it took 564.9).
+  /// own too, not inlined into `evaluateCSV`: at commit 093a1da `scripts/instructions.sh`
+  /// counted 442.6 instructions per record against 457.4 inlined (and 520.4 against 527.0
+  /// with `-g model`, whose loop stays inlined: on its own it took 564.9, and 566.5 written
+  /// without the `readFastBatch` closure, no faster in time).
   @inline(never)
   func evaluateUnitWeighted<Kernel: FastLossKernel>(
     _ bytes: UnsafeBufferPointer<UInt8>, from position: Int, delimiter: UInt8,

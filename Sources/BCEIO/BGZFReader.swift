@@ -19,8 +19,8 @@ import Dispatch
 /// groups consecutive members into jobs of about a chunk of output each. Each job is
 /// inflated on a worker (every member checked — header, CRC-32 and length — exactly as
 /// ``GzipReader`` checks it) straight into a chunk, while the reader keeps up to
-/// ``jobsInFlight(threads:)`` jobs in flight and hands the chunks over in order: there is no barrier,
-/// a worker that finishes early takes the next job.
+/// ``jobsInFlight(threads:)`` jobs in flight and hands the chunks over in order: there is
+/// no barrier, a worker that finishes early takes the next job.
 ///
 /// A mapped file (``init(mapped:name:backend:threads:pool:chunkSize:crew:)``) is read in place:
 /// the members are inflated straight from the mapping, without a `read(2)` into a buffer or
@@ -160,7 +160,8 @@ final class BGZFReader {
   /// Reads the BGZF stream `prefix` + `raw` (`prefix` being bytes of `raw` already read).
   ///
   /// - Parameters:
-  ///   - threads: members are inflated on this many threads (with one more job waiting).
+  ///   - threads: members are inflated on this many threads (with as many more jobs
+  ///     waiting, ``jobsInFlight(threads:)``).
   ///   - pool: where the chunks come from; the reader holds at most
   ///     ``jobsInFlight(threads:)`` of them.
   ///   - chunkSize: about how many decompressed bytes each chunk receives.

@@ -85,6 +85,39 @@ func parsePrefixLeavesEverythingElseToTheGeneralPath(text: String) {
   }
 }
 
+/// Fractions of 16 and 17 digits whose significand is above 2⁵³: dividing the significand
+/// rounded to a double by the power of ten rounds twice and misses the correctly rounded
+/// value (Python's `float` of the same text) by one unit in the last place, so the parser
+/// must not take Clinger's division for them, whatever its test for choosing it.
+@Test func zeroPointFractionRoundsLongSignificandsOnce() throws {
+  let cases: [(text: String, expected: String)] = [
+    ("0.9954660203129835", "0x1.fdadb8e30c0cep-1"),
+    ("0.9603971742006689", "0x1.ebb92dacb9b24p-1"),
+    ("0.9287608836281205", "0x1.db868be9f9430p-1"),
+    ("0.17472842155438677", "0x1.65d803c20ff5ap-3"),
+    ("0.32604661561322043", "0x1.4ddf29fc1efdbp-2"),
+    ("0.45932343108489029", "0x1.d658e1ab2f386p-2"),
+    ("0.999999999999999", "0x1.ffffffffffff7p-1"),
+  ]
+  for (text, expected) in cases {
+    let want = try #require(Double(expected))
+    var bytes = Array((text + ",1\n").utf8)
+    while bytes.count < DecimalParser.zeroPointFractionReach + 4 { bytes.append(0x30) }
+    let parsed = try #require(
+      bytes.withUnsafeBufferPointer { DecimalParser.parseZeroPointFraction($0.baseAddress!) },
+      "\(text) declined")
+    #expect(parsed.value.bitPattern == want.bitPattern, "\(text): \(parsed.value)")
+    #expect(parsed.count == text.utf8.count, "\(text)")
+    // The case is a real one: the double-rounded division differs, for the long ones.
+    let digits = text.utf8.count - 2
+    if digits > 15 {
+      let significand = try #require(UInt64(text.dropFirst(2)))
+      let divided = Double(significand) / pow(10, Double(digits))
+      #expect(divided.bitPattern != want.bitPattern, "\(text) is not a double-rounding case")
+    }
+  }
+}
+
 @Test func zeroPointFractionAgreesWithParsePrefix() {
   var random = SplitMix64(seed: 0x0_F4AC)
   let terminators = [",", "\n", "\r\n", "|", "", ".5", "e5", "E-3", "x", "\"", "0"]
