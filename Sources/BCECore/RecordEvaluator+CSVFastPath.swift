@@ -436,6 +436,13 @@ extension RecordEvaluator {
   /// ``fastCSVFields(_:at:roles:delimiter:delimiterWord:predictions:kernel:label:weight:groupSpan:lines:)``
   /// for the layouts with one prediction column and no weight, by ``FastSteps``: the same
   /// records, values and line counts.
+  ///
+  /// Its label and prediction cases (in ``fastStep(_:from:gap:role:last:delimiter:delimiterWord:kernel:label:prediction:groupSpan:lines:)``)
+  /// repeat those of `fastCSVFields` on purpose: shared through helpers that return an
+  /// optional value and end, both readers took about 6 % more time on the bench's plain
+  /// file, with and without `-g model` (by hand, 11 interleaved runs, 2026-12-06). The test
+  /// `theStepReaderReadsEveryRecordAsTheFieldReaderDoes` keeps the two the same; the record's
+  /// end after its last field is shared (``fastRecordEnd(_:after:delimiter:lines:)``).
   @inline(__always)
   func fastStepFields<Kernel: FastLossKernel>(
     _ bytes: UnsafeBufferPointer<UInt8>, at position: Int, steps: FastSteps, delimiter: UInt8,
@@ -535,22 +542,7 @@ extension RecordEvaluator {
       p = q &+ 1
       return p == n ? -1 : 0  // a trailing delimiter at the very end
     }
-    // The last needed field: its end must be the record's end, or a delimiter before fields
-    // that no role reads.
-    if q == n { return n }
-    let byte = bytes[q]
-    if byte == CSVScanner.newline {
-      lines &+= 1
-      return q &+ 1
-    }
-    if byte == CSVScanner.carriageReturn && q &+ 1 < n && bytes[q &+ 1] == CSVScanner.newline {
-      lines &+= 1
-      return q &+ 2
-    }
-    if byte == delimiter && q &+ 1 < n {
-      return CSVScanner.recordEnd(bytes, from: q &+ 1, delimiter: delimiter, newlines: &lines)
-    }
-    return -1
+    return fastRecordEnd(bytes, after: q, delimiter: delimiter, lines: &lines) ?? -1
   }
 
   /// Reads the needed fields of the record at `position` on the fast path: its label, its
@@ -633,24 +625,34 @@ extension RecordEvaluator {
         if p == n { return nil }  // a trailing delimiter at the very end
         continue
       }
-      // The last needed field: its end must be the record's end, or a delimiter before
-      // fields that no role reads.
-      if q == n { return n }
-      let byte = bytes[q]
-      if byte == CSVScanner.newline {
-        lines &+= 1
-        return q &+ 1
-      }
-      if byte == CSVScanner.carriageReturn && q &+ 1 < n && bytes[q &+ 1] == CSVScanner.newline {
-        lines &+= 1
-        return q &+ 2
-      }
-      if byte == delimiter && q &+ 1 < n {
-        return CSVScanner.recordEnd(bytes, from: q &+ 1, delimiter: delimiter, newlines: &lines)
-      }
-      return nil
+      return fastRecordEnd(bytes, after: q, delimiter: delimiter, lines: &lines)
     }
     return nil  // not reached: the loop returns at its last field
+  }
+
+  /// Where the record ends after its last needed field, which ends at `q`, for both
+  /// readers: that end must be the record's end, or a delimiter before fields that no role
+  /// reads. The position after the record (after its line end, counted in `lines`), or
+  /// `nil` for the general path (`lines` unchanged).
+  @inline(__always)
+  func fastRecordEnd(
+    _ bytes: UnsafeBufferPointer<UInt8>, after q: Int, delimiter: UInt8, lines: inout Int
+  ) -> Int? {
+    let n = bytes.count
+    if q == n { return n }
+    let byte = bytes[q]
+    if byte == CSVScanner.newline {
+      lines &+= 1
+      return q &+ 1
+    }
+    if byte == CSVScanner.carriageReturn && q &+ 1 < n && bytes[q &+ 1] == CSVScanner.newline {
+      lines &+= 1
+      return q &+ 2
+    }
+    if byte == delimiter && q &+ 1 < n {
+      return CSVScanner.recordEnd(bytes, from: q &+ 1, delimiter: delimiter, newlines: &lines)
+    }
+    return nil
   }
 }
 
